@@ -1,0 +1,26 @@
+from datetime import timedelta
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A duration as people say it: "2 d 3 h", "1 h 20 min", "45 min", "30 s"."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    sign, seconds = ("−", -seconds) if seconds < 0 else ("", seconds)
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    if days:
+        parts = [f"{days} d", f"{hours} h" if hours else ""]
+    elif hours:
+        parts = [f"{hours} h", f"{minutes} min" if minutes else ""]
+    elif minutes:
+        parts = [f"{minutes} min"]
+    else:
+        parts = [f"{seconds} s"]
+    return sign + " ".join(p for p in parts if p)

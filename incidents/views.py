@@ -1,0 +1,301 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_http_methods, require_POST
+
+from debrief.permissions import can_edit, can_view
+
+from . import selectors, services
+from .forms import (
+    DeclareForm,
+    DeploymentForm,
+    IncidentEditForm,
+    IncidentFilterForm,
+    NoteForm,
+    ReopenForm,
+    RestoredForm,
+    SeverityForm,
+    StatusForm,
+    now_for_input,
+)
+from .models import Incident, Service, Status, Team
+
+# Validation errors answer 422; base.html tells htmx to swap those in like a success.
+UNPROCESSABLE = 422
+
+
+def add_service_errors(form: Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, on the field it names where there is one."""
+    pairs = error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
+    for field, field_messages in pairs:
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+def _page(request, items, per_page: int):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def _get_incident(request, pk: int, *, for_edit: bool = False) -> Incident:
+    try:
+        incident = selectors.incident_detail(pk=pk)
+    except Incident.DoesNotExist:
+        raise Http404("No such incident.") from None
+    if not can_view(request.user, incident) or (for_edit and not can_edit(request.user, incident)):
+        raise PermissionDenied
+    return incident
+
+
+def incident_list(request):
+    form = IncidentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        # Keep the filters that were valid; the form shows what was wrong with the rest.
+        filters = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    page = _page(request, selectors.incident_list(filters=filters), settings.INCIDENTS_PER_PAGE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "incidents/list.html#results" if request.htmx else "incidents/list.html"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+def incident_declare(request):
+    form = DeclareForm(request.POST or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.incident_declare(
+                title=data["title"],
+                severity=data["severity"],
+                services=list(data["services"]),
+                started_at=data["started_at"],
+                summary=data["summary"],
+                is_drill=data["is_drill"],
+                reporter=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{incident.reference} declared. Keep its timeline here.")
+            return redirect(incident)
+    status = UNPROCESSABLE if form.is_bound else 200
+    return render(request, "incidents/declare.html", {"form": form}, status=status)
+
+
+def _action_forms(incident: Incident) -> dict[str, Form]:
+    next_status = {
+        Status.INVESTIGATING: Status.IDENTIFIED,
+        Status.IDENTIFIED: Status.MONITORING,
+        Status.MONITORING: Status.RESOLVED,
+    }.get(incident.status)
+    return {
+        "status_form": StatusForm(initial={"status": next_status}),
+        "severity_form": SeverityForm(initial={"severity": incident.severity}),
+        "restored_form": RestoredForm(initial={"restored_at": now_for_input()}),
+        "note_form": NoteForm(),
+        "reopen_form": ReopenForm(),
+    }
+
+
+def _render_incident(request, incident: Incident, *, bound=None, announcement="", status=200):
+    context = {
+        "incident": incident,
+        "can_edit": can_edit(request.user, incident),
+        "announcement": announcement,
+        **_action_forms(incident),
+        **(bound or {}),
+    }
+    template = "incidents/detail.html#live" if request.htmx else "incidents/detail.html"
+    return render(request, template, context, status=status)
+
+
+def incident_detail(request, pk: int):
+    return _render_incident(request, _get_incident(request, pk))
+
+
+def _incident_action(request, pk: int, form_name: str, form_class, perform) -> object:
+    """Run one change from the incident page. htmx gets the page's live region back; a plain
+    form post is redirected to the page. Invalid input comes back with its errors and the
+    text as typed (422)."""
+    incident = _get_incident(request, pk, for_edit=True)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            announcement = perform(incident, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if not request.htmx:
+                messages.success(request, announcement)
+                return redirect(incident)
+            return _render_incident(
+                request, selectors.incident_detail(pk=pk), announcement=announcement
+            )
+    incident = selectors.incident_detail(pk=pk)
+    return _render_incident(request, incident, bound={form_name: form}, status=UNPROCESSABLE)
+
+
+def _at(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+@require_POST
+def incident_change_status(request, pk: int):
+    def perform(incident, data):
+        incident = services.incident_change_status(
+            incident=incident, status=data["status"], note=data["note"], by=request.user
+        )
+        return f"Status changed to {incident.get_status_display()}."
+
+    return _incident_action(request, pk, "status_form", StatusForm, perform)
+
+
+@require_POST
+def incident_change_severity(request, pk: int):
+    def perform(incident, data):
+        incident = services.incident_change_severity(
+            incident=incident, severity=data["severity"], note=data["note"], by=request.user
+        )
+        return f"Severity changed to {incident.get_severity_display()}."
+
+    return _incident_action(request, pk, "severity_form", SeverityForm, perform)
+
+
+@require_POST
+def incident_mark_restored(request, pk: int):
+    def perform(incident, data):
+        incident = services.incident_mark_restored(
+            incident=incident, restored_at=data["restored_at"], note=data["note"], by=request.user
+        )
+        return f"Service restored at {_at(incident.restored_at)}."
+
+    return _incident_action(request, pk, "restored_form", RestoredForm, perform)
+
+
+@require_POST
+def incident_add_note(request, pk: int):
+    def perform(incident, data):
+        services.incident_add_note(
+            incident=incident, body=data["body"], occurred_at=data["occurred_at"], by=request.user
+        )
+        return "Note added to the timeline."
+
+    return _incident_action(request, pk, "note_form", NoteForm, perform)
+
+
+@require_POST
+def incident_reopen(request, pk: int):
+    def perform(incident, data):
+        services.incident_reopen(incident=incident, reason=data["reason"], by=request.user)
+        return "Incident reopened."
+
+    return _incident_action(request, pk, "reopen_form", ReopenForm, perform)
+
+
+@require_http_methods(["GET", "POST"])
+def incident_edit(request, pk: int):
+    incident = _get_incident(request, pk, for_edit=True)
+    form = IncidentEditForm(request.POST or None, instance=incident)
+    conflict = None
+    if form.is_valid():
+        data = form.cleaned_data
+        changes = {name: data[name] for name in services.EDITABLE_FIELDS}
+        try:
+            services.incident_update(
+                incident=incident,
+                by=request.user,
+                expected_version=data["version"],
+                services=list(data["services"]),
+                **changes,
+            )
+        except services.EditConflict as error:
+            conflict = selectors.incident_detail(pk=pk)
+            # Their text stays in the form; saving again now is a deliberate overwrite.
+            form.data = form.data.copy()
+            form.data["version"] = error.current.version
+            form.add_error(
+                None, str(error) + " Compare below, then save again to keep your version."
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Incident details saved.")
+            return redirect(incident)
+    status = 409 if conflict else UNPROCESSABLE if form.is_bound else 200
+    context = {"incident": incident, "form": form, "conflict": conflict}
+    return render(request, "incidents/edit.html", context, status=status)
+
+
+def team_list(request):
+    page = _page(request, selectors.team_list(), 50)
+    return render(request, "incidents/team_list.html", {"page": page})
+
+
+def team_detail(request, slug: str):
+    team = get_object_or_404(Team, slug=slug)
+    if not can_view(request.user, team):
+        raise PermissionDenied
+    context = {
+        "team": team,
+        "members": team.members.order_by("username"),
+        "services": selectors.service_list().filter(team=team),
+        "open_incidents": selectors.incident_list(filters={"team": team, "status": "open"})[:20],
+        "can_edit": can_edit(request.user, team),
+    }
+    return render(request, "incidents/team_detail.html", context)
+
+
+def service_list(request):
+    page = _page(request, selectors.service_list(), 50)
+    return render(request, "incidents/service_list.html", {"page": page})
+
+
+def service_detail(request, slug: str):
+    """A service with its deployments, newest first."""
+    service = get_object_or_404(Service.objects.select_related("team"), slug=slug)
+    if not can_view(request.user, service):
+        raise PermissionDenied
+    context = {
+        "service": service,
+        "page": _page(request, selectors.deployment_list(service=service), 25),
+        "recent_incidents": selectors.incident_list(filters={"service": service})[:10],
+        "can_edit": can_edit(request.user, service),
+    }
+    return render(request, "incidents/service_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def deployment_record(request):
+    initial = {"service": Service.objects.filter(slug=request.GET.get("service")).first()}
+    form = DeploymentForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        if not can_edit(request.user, data["service"]):
+            form.add_error("service", "You can record deployments only for your teams' services.")
+        else:
+            try:
+                deployment = services.deployment_record(
+                    service=data["service"],
+                    environment=data["environment"],
+                    version=data["version"],
+                    deployed_at=data["deployed_at"],
+                    outcome=data["outcome"],
+                    commits=data["commits"],
+                    first_commit_at=data["first_commit_at"],
+                    external_id=data["external_id"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Deployment of {deployment.version} recorded.")
+                return redirect(deployment.service)
+    status = UNPROCESSABLE if form.is_bound else 200
+    return render(request, "incidents/deployment_form.html", {"form": form}, status=status)

@@ -1,0 +1,82 @@
+"""The people and places every test shares: alice is on call for Payments, bob is on the
+Platform team, carol is a manager in no team, and dave administers Debrief."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from incidents.models import Service, Team
+
+
+@pytest.fixture
+def payments(db):
+    return Team.objects.create(name="Payments", slug="payments")
+
+
+@pytest.fixture
+def platform(db):
+    return Team.objects.create(name="Platform", slug="platform")
+
+
+@pytest.fixture
+def checkout(payments):
+    return Service.objects.create(
+        name="Checkout", slug="checkout", team=payments, tier=Service.Tier.TIER_1
+    )
+
+
+@pytest.fixture
+def search(platform):
+    return Service.objects.create(name="Search", slug="search", team=platform)
+
+
+@pytest.fixture
+def alice(payments):
+    user = User.objects.create_user(
+        "alice", "alice@example.org", "alice-password", first_name="Alice"
+    )
+    payments.members.add(user)
+    return user
+
+
+@pytest.fixture
+def bob(platform):
+    user = User.objects.create_user("bob", "bob@example.org", "bob-password", first_name="Bob")
+    platform.members.add(user)
+    return user
+
+
+@pytest.fixture
+def carol(db):
+    return User.objects.create_user(
+        "carol", "carol@example.org", "carol-password", first_name="Carol"
+    )
+
+
+@pytest.fixture
+def dave(db):
+    return User.objects.create_user("dave", "dave@example.org", "dave-password", is_staff=True)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice):
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return _client_for(bob)
+
+
+@pytest.fixture
+def carol_client(carol):
+    return _client_for(carol)
+
+
+HTMX = {"HX-Request": "true"}
