@@ -13,7 +13,8 @@ def env(name: str, default: str = "") -> str:
     """A variable's value, or the contents of the file named by NAME_FILE (Docker secrets)."""
     if path := os.environ.get(f"{name}_FILE"):
         return Path(path).read_text().strip()
-    return os.environ.get(name, default)
+    # An empty variable counts as unset, as compose's ${VAR:-} passes it through.
+    return os.environ.get(name) or default
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -156,17 +157,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
-# Email: SMTP when EMAIL_HOST is set, otherwise printed to the console (Django 6.1 mailers).
-if env("EMAIL_HOST"):
+# Email: printed to the console in development; in production SMTP, by default to an MTA on
+# localhost:25 as Django always assumed (Django 6.1 mailers).
+if email_host := env("EMAIL_HOST", "" if DEBUG else "localhost"):
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": env("EMAIL_HOST"),
-                "port": envint("EMAIL_PORT", 587),
+                "host": email_host,
+                "port": envint("EMAIL_PORT", 25),
                 "username": env("EMAIL_HOST_USER"),
                 "password": env("EMAIL_HOST_PASSWORD"),
-                "use_tls": envbool("EMAIL_USE_TLS", True),
+                "use_tls": envbool("EMAIL_USE_TLS", False),
                 "timeout": 30,
             },
         }

@@ -87,41 +87,61 @@ class IncidentFilterForm(forms.Form):
         return cleaned
 
 
-class StatusForm(forms.Form):
+class ActionForm(forms.Form):
+    """One of several small forms on the incident page; each gets its own element ids."""
+
+    id_prefix = "action"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class StatusForm(ActionForm):
+    id_prefix = "status"
     status = forms.ChoiceField(choices=Status.choices)
     note = forms.CharField(
+        label="Why the status changed",
         required=False,
         max_length=2000,
-        widget=forms.TextInput(attrs={"placeholder": "Why (optional)"}),
+        widget=forms.TextInput(attrs={"placeholder": "optional"}),
     )
 
 
-class SeverityForm(forms.Form):
+class SeverityForm(ActionForm):
+    id_prefix = "severity"
     severity = forms.TypedChoiceField(choices=Severity.choices, coerce=int)
     note = forms.CharField(
+        label="Why the severity changed",
         required=False,
         max_length=2000,
-        widget=forms.TextInput(attrs={"placeholder": "Why (optional)"}),
+        widget=forms.TextInput(attrs={"placeholder": "optional"}),
     )
 
 
-class RestoredForm(forms.Form):
+class RestoredForm(ActionForm):
+    id_prefix = "restored"
     restored_at = moment_field("Service restored at", required=True)
     note = forms.CharField(
+        label="How it was restored",
         required=False,
         max_length=2000,
-        widget=forms.TextInput(attrs={"placeholder": "How (optional)"}),
+        widget=forms.TextInput(attrs={"placeholder": "optional"}),
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(ActionForm):
+    id_prefix = "timeline"
+
     body = forms.CharField(label="Note", max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
     occurred_at = moment_field(
         "Happened at", help_text="Leave empty for now; set it to log something after the fact."
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(ActionForm):
+    id_prefix = "reopen"
+
     reason = forms.CharField(
         max_length=2000, widget=forms.TextInput(attrs={"placeholder": "Why is it reopened?"})
     )
@@ -168,6 +188,15 @@ class IncidentEditForm(forms.ModelForm):
         ).select_related("service")[:200]
         if not self.is_bound:
             self.initial["version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        # The picker shows whole minutes; an untouched time must keep its seconds.
+        for name in ("started_at", "detected_at", "acknowledged_at", "restored_at", "resolved_at"):
+            stored, typed = getattr(self.instance, name), cleaned.get(name)
+            if stored and typed and typed == stored.replace(second=0, microsecond=0):
+                cleaned[name] = stored
+        return cleaned
 
     def _post_clean(self):
         # Validation is the service's job (incident_update); skip the model's own full_clean.

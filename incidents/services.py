@@ -130,7 +130,8 @@ def incident_declare(
     if not services:
         raise ValidationError({"services": "Choose at least one affected service."})
     now = timezone.now()
-    started_at = started_at or now
+    # Whole minutes, like every time typed in the app, so "restored at" now is never before it.
+    started_at = started_at or now.replace(second=0, microsecond=0)
     incident = Incident(
         title=title.strip(),
         summary=summary,

@@ -8,6 +8,12 @@ from django.test import Client
 from incidents.models import Service, Team
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher is slow by design; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def payments(db):
     return Team.objects.create(name="Payments", slug="payments")

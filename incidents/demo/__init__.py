@@ -1,0 +1,1 @@
+"""The demo organisation that `manage.py seed_demo` builds."""

@@ -1,0 +1,131 @@
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents.models import Incident, Service, Status
+from tests.conftest import HTMX
+
+from .factories import declared, resolved
+
+
+@pytest.fixture
+def incidents(alice, bob, checkout, search):
+    return {
+        "checkout": declared(
+            reporter=alice, service=checkout, title="Checkout latency", severity=2
+        ),
+        "search": declared(reporter=bob, service=search, title="Search index stale", severity=4),
+        "old": resolved(reporter=alice, service=checkout, minutes_ago=600),
+    }
+
+
+def titles(response):
+    return [incident.title for incident in response.context["page"].object_list]
+
+
+def test_newest_first(alice_client, incidents):
+    response = alice_client.get("/incidents/")
+    assert response.status_code == 200
+    assert titles(response) == ["Search index stale", "Checkout latency", "Checkout errors"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=open", ["Search index stale", "Checkout latency"]),
+        ("status=resolved", ["Checkout errors"]),
+        ("severity=4", ["Search index stale"]),
+        ("team=payments", ["Checkout latency", "Checkout errors"]),
+        ("service=search", ["Search index stale"]),
+        ("q=checkout", ["Checkout latency", "Checkout errors"]),
+        ("q=LATENCY checkout", ["Checkout latency"]),
+        ("q=nothing-like-it", []),
+    ],
+)
+def test_filters(alice_client, incidents, query, expected):
+    assert titles(alice_client.get(f"/incidents/?{query}")) == expected
+
+
+def test_date_range_is_inclusive_in_the_configured_time_zone(
+    alice_client, settings, alice, checkout
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    berlin = timezone.get_current_timezone()
+    # 23:30 on 1 March in Berlin is 22:30 UTC: it belongs to 1 March here.
+    late = declared(reporter=alice, service=checkout, title="Late one")
+    Incident.objects.filter(pk=late.pk).update(
+        started_at=datetime(2026, 3, 1, 23, 30, tzinfo=berlin)
+    )
+    early = declared(reporter=alice, service=checkout, title="Early one")
+    Incident.objects.filter(pk=early.pk).update(
+        started_at=datetime(2026, 3, 2, 0, 10, tzinfo=berlin)
+    )
+    assert titles(
+        alice_client.get("/incidents/?started_from=2026-03-01&started_until=2026-03-01")
+    ) == ["Late one"]
+    assert titles(alice_client.get("/incidents/?started_from=2026-03-02")) == ["Early one"]
+
+
+def test_a_backwards_date_range_is_explained(alice_client, incidents):
+    response = alice_client.get(
+        "/incidents/?started_from=2026-03-02&started_until=2026-03-01&severity=4"
+    )
+    assert "The end of the range is before its start." in response.text
+    # The valid filters still apply.
+    assert titles(response) == ["Search index stale"]
+
+
+def test_htmx_gets_only_the_results(alice_client, incidents):
+    response = alice_client.get("/incidents/?severity=2", headers=HTMX)
+    assert response.status_code == 200
+    assert 'id="incident-results"' in response.text
+    assert "<html" not in response.text
+    assert "Checkout latency" in response.text
+    assert "Search index stale" not in response.text
+
+
+def test_paginated_with_filters_kept_in_the_links(alice_client, settings, alice, checkout):
+    settings.INCIDENTS_PER_PAGE = 2
+    for n in range(5):
+        declared(reporter=alice, service=checkout, title=f"Blip {n}", minutes_ago=100 - n)
+    first = alice_client.get("/incidents/?team=payments")
+    assert titles(first) == ["Blip 4", "Blip 3"]
+    assert "team=payments&amp;page=2" in first.text
+    assert titles(alice_client.get("/incidents/?team=payments&page=3")) == ["Blip 0"]
+    # A page past the end shows the last page rather than an error.
+    assert titles(alice_client.get("/incidents/?team=payments&page=99")) == ["Blip 0"]
+
+
+def make_incidents(count, team, services):
+    now = timezone.now()
+    created = Incident.objects.bulk_create(
+        Incident(
+            title=f"Incident {n}",
+            severity=1 + n % 4,
+            status=Status.RESOLVED if n % 3 else Status.INVESTIGATING,
+            team=team,
+            started_at=now - timedelta(hours=n + 1),
+            restored_at=now - timedelta(hours=n) if n % 3 else None,
+        )
+        for n in range(count)
+    )
+    through = Incident.services.through
+    through.objects.bulk_create(
+        through(incident_id=incident.pk, service_id=services[n % len(services)].pk)
+        for n, incident in enumerate(created)
+    )
+
+
+@pytest.mark.parametrize("count", [5, 5000])
+def test_the_list_costs_the_same_queries_at_any_size(
+    alice_client, payments, checkout, django_assert_max_num_queries, count
+):
+    extra = Service.objects.create(name="Wallet", slug="wallet", team=payments)
+    make_incidents(count, payments, [checkout, extra])
+    with django_assert_max_num_queries(8):
+        response = alice_client.get("/incidents/?status=open&team=payments&page=2")
+    assert response.status_code == 200
+    open_count = len(range(0, count, 3))
+    assert response.context["page"].paginator.count == open_count
+    assert f"{open_count} incidents" in response.text

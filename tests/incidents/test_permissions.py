@@ -1,0 +1,41 @@
+from django.contrib.auth.models import AnonymousUser
+
+from debrief.permissions import can_edit, can_view
+
+from .factories import declared
+
+
+def test_every_signed_in_user_may_read(alice, bob, carol, checkout):
+    incident = declared(reporter=alice, service=checkout)
+    assert all(can_view(user, incident) for user in (alice, bob, carol))
+    assert not can_view(AnonymousUser(), incident)
+
+
+def test_the_owning_team_may_change(alice, bob, carol, checkout):
+    incident = declared(reporter=bob, service=checkout)
+    assert can_edit(alice, incident)  # on the owning team
+    assert can_edit(bob, incident)  # reported it
+    assert not can_edit(carol, incident)
+
+
+def test_the_commander_may_change(alice, carol, checkout):
+    incident = declared(reporter=alice, service=checkout)
+    incident.commander = carol
+    assert can_edit(carol, incident)
+
+
+def test_staff_may_change_anything(dave, alice, checkout):
+    assert can_edit(dave, declared(reporter=alice, service=checkout))
+    assert can_edit(dave, checkout)
+
+
+def test_an_inactive_user_may_do_nothing(alice, checkout):
+    incident = declared(reporter=alice, service=checkout)
+    alice.is_active = False
+    assert not can_view(alice, incident)
+    assert not can_edit(alice, incident)
+
+
+def test_services_and_teams_are_changed_by_their_team(alice, bob, checkout, payments):
+    assert can_edit(alice, checkout) and can_edit(alice, payments)
+    assert not can_edit(bob, checkout) and not can_edit(bob, payments)
