@@ -76,7 +76,7 @@ class IncidentFilterForm(forms.Form):
         label="Started from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     started_until = forms.DateField(
-        label="until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Started until", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean(self):
@@ -137,6 +137,10 @@ class NoteForm(ActionForm):
     occurred_at = moment_field(
         "Happened at", help_text="Leave empty for now; set it to log something after the fact."
     )
+
+
+class AcknowledgeForm(ActionForm):
+    id_prefix = "acknowledge"
 
 
 class ReopenForm(ActionForm):

@@ -240,6 +240,31 @@ def incident_mark_restored(
 
 
 @transaction.atomic
+def incident_acknowledge(*, incident: Incident, by: User, at: datetime | None = None) -> Incident:
+    """Someone has picked the incident up. With no commander yet, they become the commander."""
+    incident = _locked(incident)
+    if incident.acknowledged_at is not None:
+        raise ValidationError(
+            {"acknowledged_at": f"Already acknowledged at {_when(incident.acknowledged_at)}."}
+        )
+    incident.acknowledged_at = at or timezone.now()
+    body = "Acknowledged."
+    if incident.commander_id is None:
+        incident.commander = by
+        body = "Acknowledged; now the incident commander."
+    _validate(incident)
+    _save(incident)
+    _log(
+        incident,
+        TimelineEvent.Kind.ACKNOWLEDGED,
+        by,
+        occurred_at=incident.acknowledged_at,
+        body=body,
+    )
+    return incident
+
+
+@transaction.atomic
 def incident_reopen(*, incident: Incident, by: User | None, reason: str) -> Incident:
     """Explicitly move a resolved incident back to investigating; the reason is logged."""
     incident = _locked(incident)

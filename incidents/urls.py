@@ -9,6 +9,7 @@ urlpatterns = [
     path("incidents/declare/", views.incident_declare, name="declare"),
     path("incidents/<int:pk>/", views.incident_detail, name="detail"),
     path("incidents/<int:pk>/edit/", views.incident_edit, name="edit"),
+    path("incidents/<int:pk>/acknowledge/", views.incident_acknowledge, name="acknowledge"),
     path("incidents/<int:pk>/status/", views.incident_change_status, name="change-status"),
     path("incidents/<int:pk>/severity/", views.incident_change_severity, name="change-severity"),
     path("incidents/<int:pk>/restored/", views.incident_mark_restored, name="mark-restored"),

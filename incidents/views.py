@@ -13,6 +13,7 @@ from debrief.permissions import can_edit, can_view
 
 from . import selectors, services
 from .forms import (
+    AcknowledgeForm,
     DeclareForm,
     DeploymentForm,
     IncidentEditForm,
@@ -96,6 +97,7 @@ def _action_forms(incident: Incident) -> dict[str, Form]:
         Status.MONITORING: Status.RESOLVED,
     }.get(incident.status)
     return {
+        "acknowledge_form": AcknowledgeForm(),
         "status_form": StatusForm(initial={"status": next_status}),
         "severity_form": SeverityForm(initial={"severity": incident.severity}),
         "restored_form": RestoredForm(initial={"restored_at": now_for_input()}),
@@ -155,6 +157,15 @@ def incident_change_status(request, pk: int):
         return f"Status changed to {incident.get_status_display()}."
 
     return _incident_action(request, pk, "status_form", StatusForm, perform)
+
+
+@require_POST
+def incident_acknowledge(request, pk: int):
+    def perform(incident, data):
+        incident = services.incident_acknowledge(incident=incident, by=request.user)
+        return f"Acknowledged at {_at(incident.acknowledged_at)}."
+
+    return _incident_action(request, pk, "acknowledge_form", AcknowledgeForm, perform)
 
 
 @require_POST

@@ -86,3 +86,10 @@ def carol_client(carol):
 
 
 HTMX = {"HX-Request": "true"}
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}"

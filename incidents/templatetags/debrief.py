@@ -24,3 +24,11 @@ def duration(value: timedelta | None) -> str:
     else:
         parts = [f"{seconds} s"]
     return sign + " ".join(p for p in parts if p)
+
+
+@register.filter
+def person(user) -> str:
+    """How Debrief names a person: their full name, else their username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

@@ -33,6 +33,7 @@ def test_the_page_shows_the_facts_and_the_timeline(alice_client, incident):
     assert "SEV2" in response.text
     assert "Major: a core feature is degraded" in response.text
     assert "Declared as SEV2." in response.text
+    assert "Alice" in response.text  # people by name, not username
 
 
 def test_the_page_needs_a_login(client, incident):
@@ -82,6 +83,35 @@ class TestStatusChange:
         assert response.status_code == 422
         assert "<html" in response.text
         assert "Select a valid choice" in response.text
+
+
+class TestAcknowledge:
+    def test_htmx_records_it_and_makes_them_commander(self, alice_client, alice, incident):
+        response = alice_client.post(url(incident, "acknowledge"), headers=HTMX)
+        assert response.status_code == 200
+        assert is_fragment(response)
+        assert "Acknowledged; now the incident commander." in response.text
+        incident.refresh_from_db()
+        assert incident.commander == alice
+        assert incident.time_to_acknowledge is not None
+        assert "Acknowledge — I&#x27;m on it" not in response.text
+
+    def test_without_javascript(self, alice_client, incident):
+        response = alice_client.post(url(incident, "acknowledge"))
+        assert response.status_code == 302
+        incident.refresh_from_db()
+        assert incident.acknowledged_at is not None
+
+    def test_twice_is_refused_and_the_commander_kept(self, alice_client, bob, alice, incident):
+        incident.commander = bob
+        incident.save()
+        alice_client.post(url(incident, "acknowledge"))
+        response = alice_client.post(url(incident, "acknowledge"), headers=HTMX)
+        assert response.status_code == 422
+        assert "Already acknowledged at" in response.text
+        incident.refresh_from_db()
+        assert incident.commander == bob
+        assert incident.events.filter(kind=TimelineEvent.Kind.ACKNOWLEDGED).count() == 1
 
 
 class TestSeverityChange:
@@ -198,7 +228,10 @@ class TestReopen:
         assert incident.status == Status.RESOLVED
 
 
-@pytest.mark.parametrize("action", ["status", "severity", "restored", "notes", "reopen"])
+ACTIONS = ["acknowledge", "status", "severity", "restored", "notes", "reopen"]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
 def test_someone_outside_the_team_cannot_change_it(bob_client, incident, action):
     response = bob_client.post(url(incident, action), {"status": "identified", "body": "x"})
     assert response.status_code == 403
@@ -210,7 +243,7 @@ def test_someone_outside_the_team_reads_without_the_controls(bob_client, inciden
     assert "Change status" not in response.text
 
 
-@pytest.mark.parametrize("action", ["status", "severity", "restored", "notes", "reopen"])
+@pytest.mark.parametrize("action", ACTIONS)
 def test_changes_must_be_posted(alice_client, incident, action):
     assert alice_client.get(url(incident, action)).status_code == 405
 
