@@ -12,5 +12,6 @@ app.autodiscover_tasks()
 
 @app.task(name="debrief.ping")
 def ping() -> str:
-    """A round trip through the broker and a worker; used by the health check and CI."""
+    """A round trip through the broker and a worker. CI sends it to a real worker
+    (tests/debrief/test_celery_worker.py); /healthz does not, it checks Redis directly."""
     return "pong"

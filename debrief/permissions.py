@@ -1,29 +1,78 @@
 """Who may see and change what. Every view asks here; no view decides on its own.
 
-For now every signed-in user may read everything. Changing an object is for members of the
-team that owns it, for the incident's commander and reporter, and for staff.
+Every signed-in user may read incidents, teams, services and published postmortems, and may
+declare an incident: whoever sees something failing should not need to ask first. A draft
+postmortem is read by those who may change it and by its reviewers. Changing an object is
+for members of the team that owns it, for the incident's commander and reporter, and for
+staff. Deployments are recorded by the members of the team that owns the service, and staff.
 """
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+
+from incidents.models import Service, Team
 
 
-def can_view(user: User | AnonymousUser, obj) -> bool:
+def _is_signed_in(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.is_active
 
 
+def can_view(user: User | AnonymousUser, obj) -> bool:
+    if not _is_signed_in(user):
+        return False
+    if getattr(obj, "is_published", True):
+        return True
+    return can_edit(user, obj) or is_reviewer(user, obj)
+
+
 def can_edit(user: User | AnonymousUser, obj) -> bool:
-    if not can_view(user, obj):
+    if not _is_signed_in(user):
         return False
     if user.is_staff or user.is_superuser:
         return True
-    if user.pk in {getattr(obj, "commander_id", None), getattr(obj, "reporter_id", None)}:
+    incident = getattr(obj, "incident", obj)
+    if user.pk in {getattr(incident, "commander_id", None), getattr(incident, "reporter_id", None)}:
         return True
-    team = obj.team
+    team = _owning_team(obj)
     return team is not None and _is_member(user, team)
 
 
-def _is_member(user: User, team) -> bool:
-    # Remembered on the request's user, so a page asking about many objects costs one query.
+def can_declare(user: User | AnonymousUser) -> bool:
+    return _is_signed_in(user)
+
+
+def can_record_deployment(user: User | AnonymousUser, service: Service) -> bool:
+    if not _is_signed_in(user):
+        return False
+    return user.is_staff or user.is_superuser or _is_member(user, service.team)
+
+
+def deployable_services(user: User | AnonymousUser) -> QuerySet[Service]:
+    """The services `user` may record deployments for (can_record_deployment, as a query)."""
+    services = Service.objects.select_related("team")
+    if not _is_signed_in(user):
+        return services.none()
+    if user.is_staff or user.is_superuser:
+        return services
+    return services.filter(team__members=user)
+
+
+def is_reviewer(user: User | AnonymousUser, postmortem) -> bool:
+    return user.is_authenticated and postmortem.reviews.filter(reviewer=user).exists()
+
+
+def _owning_team(obj) -> Team | None:
+    """The team an object belongs to: a team itself, else its `team` (an incident's or a
+    service's field, a deployment's or a postmortem's property)."""
+    if isinstance(obj, Team):
+        return obj
+    return getattr(obj, "team", None)
+
+
+def _is_member(user: User, team: Team) -> bool:
+    # Remembered on the user object, which lives as long as its request: a page asking about
+    # many objects costs one query, and a membership change shows on the next request.
+    # Code holding one User across requests (a shell, a task) must not rely on it.
     if not hasattr(user, "_debrief_team_ids"):
         user._debrief_team_ids = frozenset(user.teams.values_list("pk", flat=True))
     return team.pk in user._debrief_team_ids

@@ -12,4 +12,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("incidents.urls")),
+    path("", include("postmortems.urls")),
+    path("", include("postmortems.template_urls")),
 ]

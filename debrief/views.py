@@ -4,14 +4,17 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
-@require_GET
+@require_safe
 @never_cache
 @login_not_required
 def healthz(request):
-    """Liveness for load balancers and containers: the database answers, and Redis if configured."""
+    """Liveness for load balancers and containers: the database answers, and Redis if
+    configured. A failure names the exception's class (OperationalError, ConnectionError):
+    enough for whoever reads the probe to know where to look, without the message, which can
+    carry host names and user names."""
     checks = {}
     try:
         with connection.cursor() as cursor:

@@ -1,6 +1,18 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from .models import Deployment, DeploymentCommit, Incident, Service, Team, TimelineEvent
+from .models import (
+    TIMESTAMP_FIELDS,
+    Deployment,
+    DeploymentCommit,
+    Incident,
+    Service,
+    Team,
+    TimelineEvent,
+)
+from .services import validate_cause
+from .times import validate_incident_times
 
 
 @admin.register(Team)
@@ -48,8 +60,47 @@ class TimelineEventInline(admin.TabularInline):
         return False
 
 
+class IncidentAdminForm(forms.ModelForm):
+    """Adding an incident here obeys the rules declaring one does (incidents/times.py)."""
+
+    class Meta:
+        model = Incident
+        fields = [
+            "title",
+            "summary",
+            "customer_impact",
+            "severity",
+            "status",
+            "services",
+            "team",
+            "commander",
+            "reporter",
+            "caused_by_deployment",
+            "is_drill",
+            *TIMESTAMP_FIELDS,
+            "version",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None or self.errors:
+            return cleaned  # On the change page these fields are read-only.
+        try:
+            validate_incident_times(**{name: cleaned.get(name) for name in TIMESTAMP_FIELDS})
+            validate_cause(
+                deployment=cleaned.get("caused_by_deployment"),
+                services=cleaned.get("services") or [],
+                started_at=cleaned["started_at"],
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field, messages)
+        return cleaned
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
+    form = IncidentAdminForm
     list_display = [
         "__str__",
         "severity",
@@ -67,8 +118,17 @@ class IncidentAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     inlines = [TimelineEventInline]
 
+    # Changed only on the incident page, whose services check them against each other and
+    # log them on the timeline. The database's constraints catch what slips past.
+    LIFECYCLE_FIELDS = [
+        "status",
+        "severity",
+        *TIMESTAMP_FIELDS,
+        "team",
+        "services",
+        "caused_by_deployment",
+        "version",
+    ]
+
     def get_readonly_fields(self, request, obj=None):
-        # Lifecycle changes go through the incident page, which logs them on the timeline.
-        if obj is None:
-            return []
-        return ["status", "severity", "restored_at", "resolved_at", "version"]
+        return [] if obj is None else self.LIFECYCLE_FIELDS

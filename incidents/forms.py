@@ -1,8 +1,31 @@
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
 from django import forms
 from django.contrib.auth.models import User
+from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 
-from .models import Deployment, Incident, Service, Severity, Status, Team
+from debrief.permissions import deployable_services
+
+from .models import (
+    TIMESTAMP_FIELDS,
+    Deployment,
+    Incident,
+    Service,
+    Severity,
+    Status,
+    Team,
+    timestamp_label,
+)
+from .services import EDITABLE_FIELDS, comparable, incident_details
+from .templatetags.debrief import person
+from .times import EARLIEST, too_early, when
+
+# How many of the affected services' deployments the edit form offers as the cause.
+DEPLOYMENT_CHOICES = 200
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -14,14 +37,38 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-def moment_field(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label, required=required, widget=DateTimeLocalInput(), help_text=help_text
-    )
+class MomentField(forms.DateTimeField):
+    """A date and time typed in the configured time zone, refused when it is implausible: the
+    services refuse moments in the future, with the words that fit each of them."""
+
+    widget = DateTimeLocalInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if too_early(value):
+            raise forms.ValidationError(
+                f"Enter a time in {EARLIEST.year} or later.", code="too_early"
+            )
+        if value.year >= 9999:
+            # Too close to the end of the calendar to be converted between time zones.
+            raise forms.ValidationError("Enter a time before the year 9999.", code="too_late")
 
 
-def now_for_input():
-    return timezone.localtime().replace(second=0, microsecond=0)
+def moment_field(label: str, *, required: bool = False, help_text: str = "") -> MomentField:
+    return MomentField(label=label, required=required, help_text=help_text)
+
+
+def _submitted(form: forms.Form, name: str) -> list[str]:
+    """Every value posted for a field, in the order the browser sent them."""
+    data, key = form.data, form.add_prefix(name)
+    values = data.getlist(key) if hasattr(data, "getlist") else data.get(key) or []
+    return [str(value) for value in values]
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
 
 
 class SeverityChoiceField(forms.TypedChoiceField):
@@ -41,9 +88,15 @@ class DeclareForm(forms.Form):
     severity = SeverityChoiceField(initial=Severity.SEV3)
     services = forms.ModelMultipleChoiceField(
         queryset=Service.objects.select_related("team"),
-        help_text="The services customers or colleagues see failing.",
+        help_text="The services customers or colleagues see failing. The first one's team "
+        "owns the incident.",
     )
-    started_at = moment_field("Impact started", help_text="Leave empty if it started just now.")
+    started_at = moment_field(
+        timestamp_label("started_at"), help_text="Leave empty if it started just now."
+    )
+    detected_at = moment_field(
+        timestamp_label("detected_at"), help_text="When someone noticed. Leave empty for now."
+    )
     summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     is_drill = forms.BooleanField(
         label="This is a drill or game day",
@@ -51,32 +104,53 @@ class DeclareForm(forms.Form):
         help_text=Incident._meta.get_field("is_drill").help_text,
     )
 
+    def clean_services(self) -> list[Service]:
+        # In the order they were submitted, not the queryset's: the first one picks the team.
+        submitted = _submitted(self, "services")
+        return sorted(self.cleaned_data["services"], key=lambda s: submitted.index(str(s.pk)))
+
+
+# Every filter but the title applies on "change"; the title as you type (see list.html).
+FILTER_CHOICE = {"class": "filter-choice"}
+
 
 class IncidentFilterForm(forms.Form):
     q = forms.CharField(label="Title", required=False)
     status = forms.ChoiceField(
-        choices=[("", "Any status"), ("open", "Open"), *Status.choices], required=False
+        choices=[("", "Any status"), ("open", "Open"), *Status.choices],
+        required=False,
+        widget=forms.Select(attrs=FILTER_CHOICE),
     )
     severity = forms.TypedChoiceField(
         choices=[("", "Any severity"), *Severity.choices],
         coerce=int,
         required=False,
         empty_value=None,
+        widget=forms.Select(attrs=FILTER_CHOICE),
     )
     team = forms.ModelChoiceField(
-        queryset=Team.objects.all(), required=False, empty_label="Any team", to_field_name="slug"
+        queryset=Team.objects.all(),
+        required=False,
+        empty_label="Any team",
+        to_field_name="slug",
+        widget=forms.Select(attrs=FILTER_CHOICE),
     )
     service = forms.ModelChoiceField(
         queryset=Service.objects.all(),
         required=False,
         empty_label="Any service",
         to_field_name="slug",
+        widget=forms.Select(attrs=FILTER_CHOICE),
     )
     started_from = forms.DateField(
-        label="Started from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Started from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", **FILTER_CHOICE}),
     )
     started_until = forms.DateField(
-        label="Started until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Started until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", **FILTER_CHOICE}),
     )
 
     def clean(self):
@@ -121,7 +195,10 @@ class SeverityForm(ActionForm):
 
 class RestoredForm(ActionForm):
     id_prefix = "restored"
-    restored_at = moment_field("Service restored at", required=True)
+    # Not prefilled: a time filled in when the page was rendered goes stale on a page left open.
+    restored_at = moment_field(
+        f"{timestamp_label('restored_at')} at", help_text="Leave empty for now."
+    )
     note = forms.CharField(
         label="How it was restored",
         required=False,
@@ -151,32 +228,64 @@ class ReopenForm(ActionForm):
     )
 
 
+def _encode_details(details: dict[str, object]) -> str:
+    def encode(value):
+        if isinstance(value, datetime):
+            return value.isoformat()  # to the microsecond, unlike DjangoJSONEncoder
+        if isinstance(value, frozenset):
+            return sorted(value)
+        return value
+
+    return json.dumps({name: encode(value) for name, value in details.items()})
+
+
+def _decode_details(text: str) -> dict[str, object]:
+    raw = json.loads(text)
+    if not isinstance(raw, dict) or set(raw) != set(EDITABLE_FIELDS):
+        raise ValueError("not the incident's details")
+    details = dict(raw)
+    for name in TIMESTAMP_FIELDS:
+        if details[name] is not None:
+            details[name] = datetime.fromisoformat(details[name])
+            if timezone.is_naive(details[name]):
+                raise ValueError(f"{name} has no time zone")
+    details["services"] = comparable("services", details["services"])
+    return details
+
+
+def _shown(name: str, value) -> str:
+    """A detail's value as the conflict comparison shows it."""
+    if value is None or value == "":
+        return "—"
+    if name == "severity":
+        return Severity(value).label
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, User):
+        return person(value)
+    if name == "services":
+        return ", ".join(service.name for service in value) or "—"
+    return str(value)
+
+
 class IncidentEditForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    started_at = moment_field("Impact started", required=True)
-    detected_at = moment_field("Detected")
-    acknowledged_at = moment_field("Acknowledged")
-    restored_at = moment_field("Service restored")
-    resolved_at = moment_field("Resolved", help_text="Only for a resolved incident.")
+    """The incident's details. It carries them as they were when the page was loaded
+    (`loaded`), so that saving applies only what this editor changed (see incident_update)."""
+
+    loaded = forms.CharField(widget=forms.HiddenInput)
+    started_at = moment_field(timestamp_label("started_at"), required=True)
+    detected_at = moment_field(timestamp_label("detected_at"), required=True)
+    acknowledged_at = moment_field(timestamp_label("acknowledged_at"))
+    restored_at = moment_field(timestamp_label("restored_at"))
+    resolved_at = moment_field(
+        timestamp_label("resolved_at"), help_text="Only for a resolved incident."
+    )
 
     class Meta:
         model = Incident
-        fields = [
-            "title",
-            "summary",
-            "customer_impact",
-            "severity",
-            "services",
-            "team",
-            "commander",
-            "caused_by_deployment",
-            "is_drill",
-            "started_at",
-            "detected_at",
-            "acknowledged_at",
-            "restored_at",
-            "resolved_at",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "customer_impact": forms.Textarea(attrs={"rows": 3}),
@@ -184,31 +293,131 @@ class IncidentEditForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["commander"].queryset = User.objects.filter(is_active=True).order_by("username")
-        services = self.instance.services.all() if self.instance.pk else Service.objects.none()
-        # Offer the deployments of the affected services, newest first, rather than every one ever.
-        self.fields["caused_by_deployment"].queryset = Deployment.objects.filter(
-            service__in=services
-        ).select_related("service")[:200]
+        incident = self.instance
+        # Active people, and whoever commands it now even when they have since left.
+        self.fields["commander"].queryset = User.objects.filter(
+            Q(is_active=True) | Q(pk=incident.commander_id)
+        ).order_by("username")
+        self.fields["caused_by_deployment"].queryset = self._deployment_choices()
         if not self.is_bound:
-            self.initial["version"] = self.instance.version
+            self.initial["loaded"] = _encode_details(incident_details(incident))
+
+    def _deployment_choices(self):
+        """The newest deployments of the services in the form (as submitted, or the
+        incident's), plus the deployment recorded as the cause now."""
+        if self.is_bound:
+            service_ids = [pk for pk in _submitted(self, "services") if pk.isdigit()]
+        else:
+            service_ids = list(self.instance.services.values_list("pk", flat=True))
+        newest = (
+            Deployment.objects.filter(service__in=service_ids)
+            .order_by("-deployed_at", "-pk")
+            .values("pk")[:DEPLOYMENT_CHOICES]
+        )
+        return (
+            Deployment.objects.filter(
+                Q(pk__in=newest) | Q(pk=self.instance.caused_by_deployment_id)
+            )
+            .select_related("service")
+            .order_by("-deployed_at", "-pk")
+        )
+
+    def clean_loaded(self) -> dict[str, object]:
+        try:
+            return _decode_details(self.cleaned_data["loaded"])
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise forms.ValidationError(
+                "The form was damaged on its way back; reload the page and edit again."
+            ) from None
 
     def clean(self):
         cleaned = super().clean()
-        # The picker shows whole minutes; an untouched time must keep its seconds.
-        for name in ("started_at", "detected_at", "acknowledged_at", "restored_at", "resolved_at"):
-            stored, typed = getattr(self.instance, name), cleaned.get(name)
-            if stored and typed and typed == stored.replace(second=0, microsecond=0):
-                cleaned[name] = stored
+        if "loaded" in self._errors:
+            # A hidden field's error would show nowhere; it is the whole form's problem.
+            self.add_error(None, self._errors.pop("loaded"))
+        loaded = cleaned.get("loaded")
+        if isinstance(loaded, dict):
+            # The picker shows whole minutes: a time left as it was keeps its seconds.
+            for name in TIMESTAMP_FIELDS:
+                before, typed = loaded[name], cleaned.get(name)
+                if before and typed and typed == _minute(before):
+                    cleaned[name] = before
         return cleaned
 
     def _post_clean(self):
         # Validation is the service's job (incident_update); skip the model's own full_clean.
         pass
 
+    def changes(self) -> dict[str, object]:
+        """The details this editor changed from what they loaded, with their new values."""
+        loaded = self.cleaned_data["loaded"]
+        return {
+            name: self.cleaned_data[name]
+            for name in EDITABLE_FIELDS
+            if comparable(name, self.cleaned_data[name]) != comparable(name, loaded[name])
+        }
+
+    def differences(self, current: Incident, conflicting: Sequence[str]) -> list[dict]:
+        """Every detail where what is saved now differs from what this editor sent, saying
+        whose change it is."""
+        mine = self.changes()
+        theirs = incident_details(current)
+        rows = []
+        for name in EDITABLE_FIELDS:
+            yours = self.cleaned_data[name]
+            if comparable(name, yours) == theirs[name]:
+                continue
+            saved = list(current.services.all()) if name == "services" else getattr(current, name)
+            if name in conflicting:
+                whose = "You both changed this."
+            elif name in mine:
+                whose = "You changed this."
+            else:
+                whose = "Someone else changed this; the form now has their version."
+            rows.append(
+                {
+                    "label": self.fields[name].label,
+                    "theirs": _shown(name, saved),
+                    "yours": _shown(name, yours),
+                    "whose": whose,
+                    "conflict": name in conflicting,
+                }
+            )
+        return rows
+
+    def rebased(self, current: Incident) -> "IncidentEditForm":
+        """After a conflict: a form on what is saved now, with this editor's changes still
+        in it as typed. Saving it again applies them over the other edit, deliberately."""
+        mine = self.changes()
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        theirs = incident_details(current)
+        for name in EDITABLE_FIELDS:
+            if name in mine:
+                continue
+            value = theirs[name]
+            key = self.add_prefix(name)
+            if name == "services":
+                data.setlist(key, [str(pk) for pk in sorted(value)])
+            elif name == "is_drill":
+                data.setlist(key, ["on"] if value else [])
+            elif isinstance(value, datetime):
+                data[key] = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+            else:
+                data[key] = "" if value is None else str(value)
+        data[self.add_prefix("loaded")] = _encode_details(theirs)
+        form = IncidentEditForm(data, instance=current)
+        form.is_valid()
+        return form
+
 
 class DeploymentForm(forms.Form):
-    service = forms.ModelChoiceField(queryset=Service.objects.all())
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(),
+        error_messages={
+            "invalid_choice": "You can record deployments only for your teams' services."
+        },
+    )
     environment = forms.CharField(max_length=50, initial="production")
     version = forms.CharField(max_length=200, help_text="Version, tag or ref.")
     commits = forms.CharField(
@@ -229,9 +438,13 @@ class DeploymentForm(forms.Form):
         help_text="The CI/CD run or deployment id, to avoid recording it twice.",
     )
 
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = deployable_services(user)
+
     def clean_commits(self):
         commits = []
-        field = forms.DateTimeField()
+        field = MomentField()
         for number, line in enumerate(self.cleaned_data["commits"].splitlines(), start=1):
             parts = line.split(maxsplit=1)
             if not parts:
@@ -243,11 +456,16 @@ class DeploymentForm(forms.Form):
                 )
             moment = None
             if len(parts) == 2:
+                typed = parts[1].strip()
                 try:
-                    moment = field.clean(parts[1].strip())
-                except forms.ValidationError:
+                    moment = field.clean(typed)
+                except forms.ValidationError as error:
+                    if error.code != "invalid":
+                        raise forms.ValidationError(
+                            f"Line {number}: {' '.join(error.messages)}"
+                        ) from None
                     raise forms.ValidationError(
-                        f"Line {number}: {parts[1].strip()!r} is not a date and time "
+                        f"Line {number}: {typed!r} is not a date and time "
                         "(for example 2026-11-28T14:03)."
                     ) from None
             commits.append((sha.lower(), moment))

@@ -1,9 +1,10 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 
 class Team(models.Model):
@@ -20,11 +21,6 @@ class Team(models.Model):
 
     def get_absolute_url(self):
         return reverse("incidents:team-detail", args=[self.slug])
-
-    @property
-    def team(self):
-        """A team owns itself, so the permission module can treat it like any owned object."""
-        return self
 
 
 class Service(models.Model):
@@ -143,6 +139,18 @@ class Status(models.TextChoices):
     MONITORING = "monitoring", "Monitoring"
     RESOLVED = "resolved", "Resolved"
 
+    @property
+    def next(self) -> "Status | None":
+        """The usual next step of the lifecycle, which the status form offers first."""
+        order = list(Status)
+        position = order.index(self)
+        return order[position + 1] if position + 1 < len(order) else None
+
+
+# The moments of an incident's life, in the order they normally happen. Their labels come from
+# the fields' verbose names (see timestamp_label), so forms, errors and pages agree.
+TIMESTAMP_FIELDS = ("started_at", "detected_at", "acknowledged_at", "restored_at", "resolved_at")
+
 
 class Incident(models.Model):
     title = models.CharField(max_length=200)
@@ -181,11 +189,12 @@ class Incident(models.Model):
         help_text="Drills and game days never count in statistics.",
     )
     started_at = models.DateTimeField("impact started", default=timezone.now)
-    detected_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField("detected", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("acknowledged", null=True, blank=True)
     restored_at = models.DateTimeField("service restored", null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    # Bumped on every change; edit forms carry it to detect a concurrent edit.
+    resolved_at = models.DateTimeField("resolved", null=True, blank=True)
+    # Bumped on every change to the incident itself (timeline notes leave it alone). Edits
+    # detect concurrent changes detail by detail instead (services.incident_update).
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -197,6 +206,26 @@ class Incident(models.Model):
             models.Index(fields=["-started_at", "-id"], name="incident_newest"),
             models.Index(fields=["status", "-started_at"], name="incident_status_newest"),
             models.Index(fields=["team", "-started_at"], name="incident_team_newest"),
+        ]
+        # A backstop under the services' rules (incidents/services.py), for writes that go
+        # around them: the admin, a shell, a data migration.
+        constraints = [
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{name}__isnull": True})
+                    | models.Q(**{f"{name}__gte": models.F("started_at")}),
+                    name=f"incident_{name.removesuffix('_at')}_not_before_start",
+                    violation_error_message="No moment can be before impact started.",
+                )
+                for name in TIMESTAMP_FIELDS[1:]
+            ),
+            models.CheckConstraint(
+                condition=models.Q(restored_at__isnull=True)
+                | models.Q(resolved_at__isnull=True)
+                | models.Q(resolved_at__gte=models.F("restored_at")),
+                name="incident_resolved_not_before_restored",
+                violation_error_message="Resolved cannot be before service was restored.",
+            ),
         ]
 
     def __str__(self):
@@ -238,6 +267,11 @@ class Incident(models.Model):
         return self._since_start(self.resolved_at)
 
     @property
+    def moments(self) -> list[tuple[str, datetime | None]]:
+        """Each timestamp with its label, in lifecycle order."""
+        return [(timestamp_label(name), getattr(self, name)) for name in TIMESTAMP_FIELDS]
+
+    @property
     def durations(self) -> list[tuple[str, timedelta | None]]:
         return [
             ("Time to detect", self.time_to_detect),
@@ -245,6 +279,11 @@ class Incident(models.Model):
             ("Time to restore", self.time_to_restore),
             ("Time to resolve", self.time_to_resolve),
         ]
+
+
+def timestamp_label(name: str) -> str:
+    """ "Impact started", "Detected", …: the timestamp field's verbose name, capitalised."""
+    return capfirst(Incident._meta.get_field(name).verbose_name)
 
 
 class TimelineEvent(models.Model):

@@ -1,23 +1,51 @@
 """Reads that span relations, shaped so that each page costs a fixed number of queries."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Deployment, Incident, Service, Status, Team, TimelineEvent
+from .models import Deployment, DeploymentCommit, Incident, Service, Status, Team, TimelineEvent
 
 
-def _start_of_day(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _start_of_day(day: date) -> datetime | None:
+    """Midnight of `day` in the configured time zone, or None when that moment cannot be
+    stored (the first and last days of the calendar overflow in conversion to UTC)."""
+    try:
+        return timezone.make_aware(datetime.combine(day, time.min)).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def _end_of_day(day: date) -> datetime | None:
+    """The start of the next day, as an exclusive bound; None past the end of the calendar."""
+    try:
+        return _start_of_day(day + timedelta(days=1))
+    except OverflowError:
+        return None
+
+
+def _count(queryset: QuerySet, *, of: str) -> Coalesce:
+    """The number of rows of `queryset` whose `of` is the outer row, as a correlated subquery:
+    several of these on one query count independently, where joins would multiply each other."""
+    counted = (
+        queryset.filter(**{of: OuterRef("pk")})
+        .order_by()
+        .values(of)
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def incident_list(*, filters: dict | None = None) -> QuerySet[Incident]:
     """Incidents newest first, narrowed by the list page's filters (all optional): q (title
     words), status ("open" or a status), severity, team, service, started_from/started_until
-    (dates in the configured time zone, both inclusive)."""
+    (dates in the configured time zone, both inclusive; a bound beyond the calendar's ends is
+    no bound)."""
     filters = filters or {}
-    incidents = Incident.objects.select_related("team", "commander").prefetch_related(
+    incidents = Incident.objects.select_related("team").prefetch_related(
         Prefetch("services", queryset=Service.objects.only("name", "slug"))
     )
     if q := (filters.get("q") or "").strip():
@@ -34,35 +62,30 @@ def incident_list(*, filters: dict | None = None) -> QuerySet[Incident]:
         incidents = incidents.filter(team=team)
     if service := filters.get("service"):
         incidents = incidents.filter(services=service)
-    if started_from := filters.get("started_from"):
-        incidents = incidents.filter(started_at__gte=_start_of_day(started_from))
-    if started_until := filters.get("started_until"):
-        incidents = incidents.filter(
-            started_at__lt=_start_of_day(started_until + timedelta(days=1))
-        )
+    if (started_from := filters.get("started_from")) and (start := _start_of_day(started_from)):
+        incidents = incidents.filter(started_at__gte=start)
+    if (started_until := filters.get("started_until")) and (end := _end_of_day(started_until)):
+        incidents = incidents.filter(started_at__lt=end)
     return incidents
 
 
-def incident_detail(*, pk: int) -> Incident:
-    return (
-        Incident.objects.select_related(
-            "team", "commander", "reporter", "caused_by_deployment__service"
+def incident_detail(*, pk: int, with_timeline: bool = True) -> Incident:
+    """One incident with what its page shows; the edit page needs no timeline."""
+    incidents = Incident.objects.select_related(
+        "team", "commander", "reporter", "caused_by_deployment__service"
+    ).prefetch_related("services")
+    if with_timeline:
+        incidents = incidents.prefetch_related(
+            Prefetch("events", queryset=TimelineEvent.objects.select_related("author"))
         )
-        .prefetch_related(
-            "services",
-            Prefetch("events", queryset=TimelineEvent.objects.select_related("author")),
-        )
-        .get(pk=pk)
-    )
+    return incidents.get(pk=pk)
 
 
 def team_list() -> QuerySet[Team]:
     return Team.objects.annotate(
-        member_count=Count("members", distinct=True),
-        service_count=Count("services", distinct=True),
-        open_incident_count=Count(
-            "incidents", filter=~Q(incidents__status=Status.RESOLVED), distinct=True
-        ),
+        member_count=_count(Team.members.through.objects.all(), of="team"),
+        service_count=_count(Service.objects.all(), of="team"),
+        open_incident_count=_count(Incident.objects.exclude(status=Status.RESOLVED), of="team"),
     ).order_by("name")
 
 
@@ -81,8 +104,8 @@ def deployment_list(*, service: Service) -> QuerySet[Deployment]:
         Deployment.objects.filter(service=service)
         .select_related("recorded_by")
         .annotate(
-            commit_count=Count("commits", distinct=True),
-            incident_count=Count("caused_incidents", distinct=True),
+            commit_count=_count(DeploymentCommit.objects.all(), of="deployment"),
+            incident_count=_count(Incident.objects.all(), of="caused_by_deployment"),
         )
         .order_by("-deployed_at", "-pk")
     )

@@ -1,18 +1,19 @@
-"""Writes to incidents and deployments. Each service is one transaction, so an incident and
-the timeline event that records its change are saved together or not at all."""
+"""Writes to incidents. Each service is one transaction, so an incident and the timeline event
+that records its change are saved together or not at all. Deployments are recorded in
+incidents/deployments.py; the rules for moments live in incidents/times.py."""
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import TypedDict
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import models, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from .models import (
+    TIMESTAMP_FIELDS,
     Deployment,
-    DeploymentCommit,
     Incident,
     Service,
     Severity,
@@ -20,78 +21,127 @@ from .models import (
     Team,
     TimelineEvent,
 )
+from .times import (
+    clamped,
+    earliest_error,
+    in_the_future,
+    too_early,
+    validate_incident_times,
+    when,
+)
 
-# Browsers' and servers' clocks drift a little; "now" typed in a form may be slightly ahead.
-CLOCK_SKEW = timedelta(minutes=2)
 
-TIMESTAMP_LABELS = {
-    "started_at": "Impact started",
-    "detected_at": "Detected",
-    "acknowledged_at": "Acknowledged",
-    "restored_at": "Service restored",
-    "resolved_at": "Resolved",
-}
+class IncidentChanges(TypedDict, total=False):
+    """An incident's editable details. An edit passes only the ones it changes."""
+
+    title: str
+    summary: str
+    customer_impact: str
+    severity: int
+    services: Sequence[Service]
+    team: Team
+    commander: User | None
+    caused_by_deployment: Deployment | None
+    is_drill: bool
+    started_at: datetime
+    detected_at: datetime | None
+    acknowledged_at: datetime | None
+    restored_at: datetime | None
+    resolved_at: datetime | None
+
+
+EDITABLE_FIELDS: tuple[str, ...] = tuple(IncidentChanges.__annotations__)
 
 
 class EditConflict(Exception):
-    """Someone else changed the incident after the editor loaded it."""
+    """Someone else changed, since the editor loaded the incident, a detail the editor
+    changed too. `fields` names those details; `current` is the incident as saved now."""
 
-    def __init__(self, current: Incident):
+    def __init__(self, current: Incident, fields: Sequence[str]):
         super().__init__("The incident was changed by someone else while you were editing it.")
         self.current = current
+        self.fields = list(fields)
 
 
-def _when(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+def comparable(name: str, value) -> object:
+    """A detail's value as edits compare it: related objects by primary key, services as a
+    set of primary keys, text as a form sends it back (trimmed, with browsers' CRLF line
+    breaks read as LF)."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    if name == "services":
+        return frozenset(item.pk if isinstance(item, models.Model) else int(item) for item in value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
 
 
-def validate_incident_times(
-    *,
-    started_at: datetime,
-    detected_at: datetime | None = None,
-    acknowledged_at: datetime | None = None,
-    restored_at: datetime | None = None,
-    resolved_at: datetime | None = None,
+def incident_details(incident: Incident) -> dict[str, object]:
+    """The incident's editable details, comparable with `comparable` values."""
+    details: dict[str, object] = {}
+    for name in EDITABLE_FIELDS:
+        if name == "services":
+            details[name] = frozenset(service.pk for service in incident.services.all())
+        else:
+            value = getattr(incident, Incident._meta.get_field(name).attname)
+            details[name] = comparable(name, value)
+    return details
+
+
+def _validate(
+    incident: Incident, *, services: Iterable[Service] | None = None, check_cause: bool = False
 ) -> None:
-    """Refuse timestamps in the future, before impact started, or resolved before restored."""
-    moments = {
-        "started_at": started_at,
-        "detected_at": detected_at,
-        "acknowledged_at": acknowledged_at,
-        "restored_at": restored_at,
-        "resolved_at": resolved_at,
-    }
-    latest_allowed = timezone.now() + CLOCK_SKEW
-    errors: dict[str, str] = {}
-    for field, moment in moments.items():
-        if moment is None:
-            continue
-        label = TIMESTAMP_LABELS[field]
-        if moment > latest_allowed:
-            errors[field] = f"{label} cannot be in the future."
-        elif field != "started_at" and moment < started_at:
-            errors[field] = f"{label} cannot be before impact started ({_when(started_at)})."
-    if (
-        "resolved_at" not in errors
-        and resolved_at is not None
-        and restored_at is not None
-        and resolved_at < restored_at
-    ):
-        errors["resolved_at"] = (
-            f"Resolved cannot be before service was restored ({_when(restored_at)})."
-        )
+    """Check the incident's moments (and, when asked, its cause against its services), then
+    keep every accepted moment at or before now (see times.clamped)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_incident_times(**{name: getattr(incident, name) for name in TIMESTAMP_FIELDS})
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if check_cause and "started_at" not in errors:
+        try:
+            validate_cause(
+                deployment=incident.caused_by_deployment,
+                services=incident.services.all() if services is None else services,
+                started_at=incident.started_at,
+            )
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
+    now = timezone.now()
+    for name in TIMESTAMP_FIELDS:
+        setattr(incident, name, clamped(getattr(incident, name), now))
 
 
-def _validate(incident: Incident) -> None:
-    validate_incident_times(
-        started_at=incident.started_at,
-        detected_at=incident.detected_at,
-        acknowledged_at=incident.acknowledged_at,
-        restored_at=incident.restored_at,
-        resolved_at=incident.resolved_at,
-    )
+def validate_cause(
+    *, deployment: Deployment | None, services: Iterable[Service], started_at: datetime
+) -> None:
+    """A deployment caused an incident only if it deployed one of the incident's services,
+    at or before impact started."""
+    if deployment is None:
+        return
+    if deployment.service_id not in {service.pk for service in services}:
+        message = f"{deployment} is not a deployment of this incident's services."
+        raise ValidationError({"caused_by_deployment": message})
+    if deployment.deployed_at > started_at:
+        raise ValidationError(
+            {
+                "caused_by_deployment": f"{deployment} was deployed at "
+                f"{when(deployment.deployed_at)}, after impact started ({when(started_at)}): "
+                "it cannot have caused it."
+            }
+        )
+
+
+def _event_time(moment: datetime | None, *, field: str, now: datetime) -> datetime:
+    if moment is None:
+        return now
+    if too_early(moment):
+        raise ValidationError({field: earliest_error("A timeline event")})
+    if in_the_future(moment, now):
+        raise ValidationError({field: "A timeline event cannot be in the future."})
+    return clamped(moment, now)
 
 
 def _locked(incident: Incident) -> Incident:
@@ -125,8 +175,9 @@ def incident_declare(
     caused_by_deployment: Deployment | None = None,
     is_drill: bool = False,
 ) -> Incident:
-    """Open an incident. Impact started defaults to now; it was detected, at the latest, when
-    it was declared. The owning team defaults to the team that owns the first service."""
+    """Open an incident. Impact started defaults to now; it was detected, unless said
+    otherwise, when it was declared. The owning team defaults to the team that owns the
+    first service given."""
     if not services:
         raise ValidationError({"services": "Choose at least one affected service."})
     now = timezone.now()
@@ -145,7 +196,7 @@ def incident_declare(
         caused_by_deployment=caused_by_deployment,
         is_drill=is_drill,
     )
-    _validate(incident)
+    _validate(incident, services=services, check_cause=True)
     incident.save()
     incident.services.set(services)
     _log(
@@ -174,18 +225,19 @@ def incident_change_status(
         raise ValidationError(
             {"status": f"The incident is already {incident.get_status_display()}."}
         )
-    at = at or timezone.now()
+    at = _event_time(at, field="status", now=timezone.now())
     old_label = incident.get_status_display()
     incident.status = status
+    restored_now = False
     if status == Status.RESOLVED:
         incident.resolved_at = at
         if incident.restored_at is None:
             incident.restored_at = at
-            _log(
-                incident, TimelineEvent.Kind.RESTORED, by, occurred_at=at, body="Service restored."
-            )
+            restored_now = True
     _validate(incident)
     _save(incident)
+    if restored_now:
+        _log(incident, TimelineEvent.Kind.RESTORED, by, occurred_at=at, body="Service restored.")
     _log(
         incident,
         TimelineEvent.Kind.STATUS_CHANGE,
@@ -223,29 +275,35 @@ def incident_change_severity(
 
 @transaction.atomic
 def incident_mark_restored(
-    *, incident: Incident, restored_at: datetime, by: User | None, note: str = ""
+    *, incident: Incident, by: User | None, restored_at: datetime | None = None, note: str = ""
 ) -> Incident:
-    """Record when service was restored (mitigated); a second call corrects the time."""
+    """Record when service was restored (mitigated), now unless a time is given; a second
+    call corrects the time."""
     incident = _locked(incident)
     previous = incident.restored_at
-    incident.restored_at = restored_at
+    incident.restored_at = restored_at or timezone.now()
     _validate(incident)
     _save(incident)
     if previous is None:
         body = note or "Service restored."
     else:
-        body = f"Restore time corrected from {_when(previous)}." + (f" {note}" if note else "")
-    _log(incident, TimelineEvent.Kind.RESTORED, by, occurred_at=restored_at, body=body)
+        body = f"Restore time corrected from {when(previous)}." + (f" {note}" if note else "")
+    _log(incident, TimelineEvent.Kind.RESTORED, by, occurred_at=incident.restored_at, body=body)
     return incident
 
 
 @transaction.atomic
 def incident_acknowledge(*, incident: Incident, by: User, at: datetime | None = None) -> Incident:
-    """Someone has picked the incident up. With no commander yet, they become the commander."""
+    """Someone has picked the incident up. With no commander yet, they become the commander.
+    A resolved incident needs nobody to pick it up."""
     incident = _locked(incident)
+    if incident.is_resolved:
+        raise ValidationError(
+            {"acknowledged_at": "This incident is resolved; there is nothing to acknowledge."}
+        )
     if incident.acknowledged_at is not None:
         raise ValidationError(
-            {"acknowledged_at": f"Already acknowledged at {_when(incident.acknowledged_at)}."}
+            {"acknowledged_at": f"Already acknowledged at {when(incident.acknowledged_at)}."}
         )
     incident.acknowledged_at = at or timezone.now()
     body = "Acknowledged."
@@ -266,56 +324,62 @@ def incident_acknowledge(*, incident: Incident, by: User, at: datetime | None = 
 
 @transaction.atomic
 def incident_reopen(*, incident: Incident, by: User | None, reason: str) -> Incident:
-    """Explicitly move a resolved incident back to investigating; the reason is logged."""
+    """Explicitly move a resolved incident back to investigating; the reason is logged. The
+    impact is back, so the restore time is cleared too (the event keeps the old one): it is
+    recorded again when service is restored again."""
     incident = _locked(incident)
     if incident.status != Status.RESOLVED:
         raise ValidationError({"reason": "Only a resolved incident can be reopened."})
     if not reason.strip():
         raise ValidationError({"reason": "Say why the incident is reopened."})
+    previous_restore = incident.restored_at
     incident.status = Status.INVESTIGATING
     incident.resolved_at = None
+    incident.restored_at = None
     _save(incident)
+    body = reason.strip()
+    if previous_restore is not None:
+        body += f"\n\nService had been recorded as restored at {when(previous_restore)}."
     _log(
         incident,
         TimelineEvent.Kind.REOPENED,
         by,
         old_value=Status.RESOLVED.label,
         new_value=Status.INVESTIGATING.label,
-        body=reason.strip(),
+        body=body,
     )
     return incident
 
 
-@transaction.atomic
 def incident_add_note(
     *, incident: Incident, body: str, by: User | None, occurred_at: datetime | None = None
 ) -> TimelineEvent:
-    """Append a note to the timeline, backdated when it records something that happened earlier."""
+    """Append a note to the timeline, backdated when it records something that happened
+    earlier. Notes leave the incident itself, and so its version, alone: writing on the
+    timeline during an incident must not turn someone's edit of the details into a conflict."""
     if not body.strip():
         raise ValidationError({"body": "Write something for the timeline."})
-    occurred_at = occurred_at or timezone.now()
-    if occurred_at > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"occurred_at": "A timeline event cannot be in the future."})
-    incident = _locked(incident)
-    _save(incident)
+    occurred_at = _event_time(occurred_at, field="occurred_at", now=timezone.now())
     return _log(incident, TimelineEvent.Kind.NOTE, by, body=body.strip(), occurred_at=occurred_at)
 
 
-EDITABLE_FIELDS = (
-    "title",
-    "summary",
-    "customer_impact",
-    "severity",
-    "team",
-    "commander",
-    "caused_by_deployment",
-    "is_drill",
-    "started_at",
-    "detected_at",
-    "acknowledged_at",
-    "restored_at",
-    "resolved_at",
-)
+def _refuse_impossible_edits(
+    incident: Incident, changes: IncidentChanges, changed: list[str]
+) -> None:
+    errors = {}
+    if "detected_at" in changed and changes["detected_at"] is None:
+        errors["detected_at"] = "Every incident was detected at some moment; correct it instead."
+    if "services" in changed and not changes["services"]:
+        errors["services"] = "Choose at least one affected service."
+    if incident.is_resolved:
+        if "restored_at" in changed and changes["restored_at"] is None:
+            errors["restored_at"] = "A resolved incident needs its restore time."
+        if "resolved_at" in changed and changes["resolved_at"] is None:
+            errors["resolved_at"] = "A resolved incident needs its resolved time."
+    elif "resolved_at" in changed and changes["resolved_at"] is not None:
+        errors["resolved_at"] = "Resolve the incident to record when it was resolved."
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -323,40 +387,45 @@ def incident_update(
     *,
     incident: Incident,
     by: User | None,
-    expected_version: int,
-    services: Iterable[Service] | None = None,
-    **changes,
+    changes: IncidentChanges,
+    loaded: IncidentChanges | dict[str, object] | None = None,
 ) -> Incident:
-    """Edit an incident's details. Refused with EditConflict when the incident changed since
-    the editor loaded it (its version moved on), so nobody's edit is silently overwritten."""
+    """Edit an incident's details: apply `changes`, the details this editor changed.
+
+    `loaded` holds those details as the editor first saw them. When someone else has since
+    changed one of them to something else than this editor chose, nothing is saved and
+    EditConflict names them; details only the other person changed are never touched, so two
+    people can edit different details of a live incident at once."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Not editable here: {', '.join(sorted(unknown))}")
     incident = _locked(incident)
-    if incident.version != expected_version:
-        raise EditConflict(incident)
-    if changes.get("resolved_at") and incident.status != Status.RESOLVED:
-        raise ValidationError(
-            {"resolved_at": "Resolve the incident to record when it was resolved."}
-        )
-    if (
-        incident.status == Status.RESOLVED
-        and "resolved_at" in changes
-        and not changes["resolved_at"]
-    ):
-        raise ValidationError({"resolved_at": "A resolved incident needs its resolved time."})
-    changed = [name for name, value in changes.items() if getattr(incident, name) != value]
+    current = incident_details(incident)
+    wanted = {name: comparable(name, value) for name, value in changes.items()}
+    if loaded is not None:
+        conflicts = [
+            name
+            for name in changes
+            if name in loaded
+            and comparable(name, loaded[name]) != current[name]
+            and wanted[name] != current[name]
+        ]
+        if conflicts:
+            raise EditConflict(incident, conflicts)
+    changed = [name for name in changes if wanted[name] != current[name]]
+    if not changed:
+        return incident
+    _refuse_impossible_edits(incident, changes, changed)
     old_severity = incident.get_severity_display()
     for name in changed:
-        setattr(incident, name, changes[name])
-    _validate(incident)
-    services_changed = services is not None and set(services) != set(incident.services.all())
-    if not changed and not services_changed:
-        return incident
+        if name != "services":
+            setattr(incident, name, changes[name])
+    services = list(changes["services"]) if "services" in changed else None
+    cause_affected = {"caused_by_deployment", "services", "started_at"} & set(changed)
+    _validate(incident, services=services, check_cause=bool(cause_affected))
     _save(incident)
-    if services_changed:
+    if services is not None:
         incident.services.set(services)
-        changed.append("services")
     if "severity" in changed:
         changed.remove("severity")
         _log(
@@ -370,57 +439,3 @@ def incident_update(
         labels = [Incident._meta.get_field(name).verbose_name for name in changed]
         _log(incident, TimelineEvent.Kind.EDITED, by, body="Changed " + ", ".join(labels) + ".")
     return incident
-
-
-@transaction.atomic
-def deployment_record(
-    *,
-    service: Service,
-    version: str,
-    by: User | None,
-    environment: str = "production",
-    deployed_at: datetime | None = None,
-    outcome: str = Deployment.Outcome.SUCCEEDED,
-    commits: Sequence[tuple[str, datetime | None]] = (),
-    first_commit_at: datetime | None = None,
-    source: str = "manual",
-    external_id: str = "",
-) -> Deployment:
-    """Record a deployment and its commits. The earliest commit time, when not given, is the
-    earliest of the commits' times: lead time for changes is measured from it."""
-    deployed_at = deployed_at or timezone.now()
-    commit_times = [moment for _, moment in commits if moment is not None]
-    if first_commit_at is None and commit_times:
-        first_commit_at = min(commit_times)
-    errors = {}
-    if deployed_at > timezone.now() + CLOCK_SKEW:
-        errors["deployed_at"] = "A deployment cannot be recorded in the future."
-    if first_commit_at is not None and first_commit_at > deployed_at:
-        errors["first_commit_at"] = "The earliest commit cannot be after the deployment."
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            deployment = Deployment.objects.create(
-                service=service,
-                environment=environment.strip() or "production",
-                version=version.strip(),
-                deployed_at=deployed_at,
-                outcome=outcome,
-                first_commit_at=first_commit_at,
-                source=source,
-                external_id=external_id.strip(),
-                recorded_by=by,
-            )
-    except IntegrityError:
-        raise ValidationError(
-            {
-                "external_id": f"A deployment from {source} with this external id "
-                "is already recorded."
-            }
-        ) from None
-    DeploymentCommit.objects.bulk_create(
-        DeploymentCommit(deployment=deployment, sha=sha, committed_at=moment)
-        for sha, moment in dict(commits).items()
-    )
-    return deployment

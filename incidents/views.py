@@ -5,13 +5,12 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
-from debrief.permissions import can_edit, can_view
+from debrief.permissions import can_declare, can_edit, can_record_deployment, can_view
 
-from . import selectors, services
+from . import deployments, selectors, services
 from .forms import (
     AcknowledgeForm,
     DeclareForm,
@@ -23,9 +22,9 @@ from .forms import (
     RestoredForm,
     SeverityForm,
     StatusForm,
-    now_for_input,
 )
-from .models import Incident, Service, Status, Team
+from .models import Incident, Service, Status, Team, timestamp_label
+from .times import when
 
 # Validation errors answer 422; base.html tells htmx to swap those in like a success.
 UNPROCESSABLE = 422
@@ -38,13 +37,27 @@ def add_service_errors(form: Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, field_messages)
 
 
+def _wants_fragment(request) -> bool:
+    """htmx asks for the region it swaps; restoring history after a cache miss needs the page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _render_page_or_fragment(request, template: str, fragment: str, context, status=200):
+    """One URL serves both the page and its htmx fragment; caches must keep them apart."""
+    wants_fragment = _wants_fragment(request)
+    name = f"{template}#{fragment}" if wants_fragment else template
+    response = render(request, name, {**context, "fragment": wants_fragment}, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 def _page(request, items, per_page: int):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def _get_incident(request, pk: int, *, for_edit: bool = False) -> Incident:
+def _get_incident(request, pk: int, *, for_edit: bool = False, with_timeline=True) -> Incident:
     try:
-        incident = selectors.incident_detail(pk=pk)
+        incident = selectors.incident_detail(pk=pk, with_timeline=with_timeline)
     except Incident.DoesNotExist:
         raise Http404("No such incident.") from None
     if not can_view(request.user, incident) or (for_edit and not can_edit(request.user, incident)):
@@ -62,12 +75,13 @@ def incident_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "incidents/list.html#results" if request.htmx else "incidents/list.html"
-    return render(request, template, context)
+    return _render_page_or_fragment(request, "incidents/list.html", "results", context)
 
 
 @require_http_methods(["GET", "POST"])
 def incident_declare(request):
+    if not can_declare(request.user):
+        raise PermissionDenied
     form = DeclareForm(request.POST or None)
     if form.is_valid():
         data = form.cleaned_data
@@ -75,8 +89,9 @@ def incident_declare(request):
             incident = services.incident_declare(
                 title=data["title"],
                 severity=data["severity"],
-                services=list(data["services"]),
+                services=data["services"],
                 started_at=data["started_at"],
+                detected_at=data["detected_at"],
                 summary=data["summary"],
                 is_drill=data["is_drill"],
                 reporter=request.user,
@@ -91,16 +106,11 @@ def incident_declare(request):
 
 
 def _action_forms(incident: Incident) -> dict[str, Form]:
-    next_status = {
-        Status.INVESTIGATING: Status.IDENTIFIED,
-        Status.IDENTIFIED: Status.MONITORING,
-        Status.MONITORING: Status.RESOLVED,
-    }.get(incident.status)
     return {
         "acknowledge_form": AcknowledgeForm(),
-        "status_form": StatusForm(initial={"status": next_status}),
+        "status_form": StatusForm(initial={"status": Status(incident.status).next}),
         "severity_form": SeverityForm(initial={"severity": incident.severity}),
-        "restored_form": RestoredForm(initial={"restored_at": now_for_input()}),
+        "restored_form": RestoredForm(),
         "note_form": NoteForm(),
         "reopen_form": ReopenForm(),
     }
@@ -114,19 +124,18 @@ def _render_incident(request, incident: Incident, *, bound=None, announcement=""
         **_action_forms(incident),
         **(bound or {}),
     }
-    template = "incidents/detail.html#live" if request.htmx else "incidents/detail.html"
-    return render(request, template, context, status=status)
+    return _render_page_or_fragment(request, "incidents/detail.html", "live", context, status)
 
 
 def incident_detail(request, pk: int):
     return _render_incident(request, _get_incident(request, pk))
 
 
-def _incident_action(request, pk: int, form_name: str, form_class, perform) -> object:
+def _incident_action(request, pk: int, form_name: str, form_class, perform):
     """Run one change from the incident page. htmx gets the page's live region back; a plain
     form post is redirected to the page. Invalid input comes back with its errors and the
     text as typed (422)."""
-    incident = _get_incident(request, pk, for_edit=True)
+    incident = _get_incident(request, pk, for_edit=True, with_timeline=False)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -134,7 +143,7 @@ def _incident_action(request, pk: int, form_name: str, form_class, perform) -> o
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if not request.htmx:
+            if not _wants_fragment(request):
                 messages.success(request, announcement)
                 return redirect(incident)
             return _render_incident(
@@ -142,10 +151,6 @@ def _incident_action(request, pk: int, form_name: str, form_class, perform) -> o
             )
     incident = selectors.incident_detail(pk=pk)
     return _render_incident(request, incident, bound={form_name: form}, status=UNPROCESSABLE)
-
-
-def _at(moment) -> str:
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 @require_POST
@@ -163,7 +168,7 @@ def incident_change_status(request, pk: int):
 def incident_acknowledge(request, pk: int):
     def perform(incident, data):
         incident = services.incident_acknowledge(incident=incident, by=request.user)
-        return f"Acknowledged at {_at(incident.acknowledged_at)}."
+        return f"Acknowledged at {when(incident.acknowledged_at)}."
 
     return _incident_action(request, pk, "acknowledge_form", AcknowledgeForm, perform)
 
@@ -185,7 +190,7 @@ def incident_mark_restored(request, pk: int):
         incident = services.incident_mark_restored(
             incident=incident, restored_at=data["restored_at"], note=data["note"], by=request.user
         )
-        return f"Service restored at {_at(incident.restored_at)}."
+        return f"{timestamp_label('restored_at')} at {when(incident.restored_at)}."
 
     return _incident_action(request, pk, "restored_form", RestoredForm, perform)
 
@@ -212,25 +217,21 @@ def incident_reopen(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def incident_edit(request, pk: int):
-    incident = _get_incident(request, pk, for_edit=True)
+    incident = _get_incident(request, pk, for_edit=True, with_timeline=False)
     form = IncidentEditForm(request.POST or None, instance=incident)
     conflict = None
     if form.is_valid():
-        data = form.cleaned_data
-        changes = {name: data[name] for name in services.EDITABLE_FIELDS}
         try:
             services.incident_update(
                 incident=incident,
                 by=request.user,
-                expected_version=data["version"],
-                services=list(data["services"]),
-                **changes,
+                changes=form.changes(),
+                loaded=form.cleaned_data["loaded"],
             )
         except services.EditConflict as error:
-            conflict = selectors.incident_detail(pk=pk)
-            # Their text stays in the form; saving again now is a deliberate overwrite.
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
+            conflict = form.differences(error.current, error.fields)
+            # What they changed and you did not is taken over; your changes stay as typed.
+            form = form.rebased(error.current)
             form.add_error(
                 None, str(error) + " Compare below, then save again to keep your version."
             )
@@ -239,7 +240,7 @@ def incident_edit(request, pk: int):
         else:
             messages.success(request, "Incident details saved.")
             return redirect(incident)
-    status = 409 if conflict else UNPROCESSABLE if form.is_bound else 200
+    status = 409 if conflict is not None else UNPROCESSABLE if form.is_bound else 200
     context = {"incident": incident, "form": form, "conflict": conflict}
     return render(request, "incidents/edit.html", context, status=status)
 
@@ -277,7 +278,7 @@ def service_detail(request, slug: str):
         "service": service,
         "page": _page(request, selectors.deployment_list(service=service), 25),
         "recent_incidents": selectors.incident_list(filters={"service": service})[:10],
-        "can_edit": can_edit(request.user, service),
+        "can_record_deployment": can_record_deployment(request.user, service),
     }
     return render(request, "incidents/service_detail.html", context)
 
@@ -285,28 +286,28 @@ def service_detail(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def deployment_record(request):
     initial = {"service": Service.objects.filter(slug=request.GET.get("service")).first()}
-    form = DeploymentForm(request.POST or None, initial=initial)
+    form = DeploymentForm(request.POST or None, initial=initial, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
-        if not can_edit(request.user, data["service"]):
-            form.add_error("service", "You can record deployments only for your teams' services.")
+        # The form offers only services the user may record for; asked again, as every view.
+        if not can_record_deployment(request.user, data["service"]):
+            raise PermissionDenied
+        try:
+            deployment = deployments.deployment_record(
+                service=data["service"],
+                environment=data["environment"],
+                version=data["version"],
+                deployed_at=data["deployed_at"],
+                outcome=data["outcome"],
+                commits=data["commits"],
+                first_commit_at=data["first_commit_at"],
+                external_id=data["external_id"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
         else:
-            try:
-                deployment = services.deployment_record(
-                    service=data["service"],
-                    environment=data["environment"],
-                    version=data["version"],
-                    deployed_at=data["deployed_at"],
-                    outcome=data["outcome"],
-                    commits=data["commits"],
-                    first_commit_at=data["first_commit_at"],
-                    external_id=data["external_id"],
-                    by=request.user,
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"Deployment of {deployment.version} recorded.")
-                return redirect(deployment.service)
+            messages.success(request, f"Deployment of {deployment.version} recorded.")
+            return redirect(deployment.service)
     status = UNPROCESSABLE if form.is_bound else 200
     return render(request, "incidents/deployment_form.html", {"form": form}, status=status)

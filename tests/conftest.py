@@ -85,6 +85,11 @@ def carol_client(carol):
     return _client_for(carol)
 
 
+@pytest.fixture
+def dave_client(dave):
+    return _client_for(dave)
+
+
 HTMX = {"HX-Request": "true"}
 
 

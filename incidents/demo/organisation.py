@@ -27,7 +27,7 @@ from incidents.models import (
     Team,
     TimelineEvent,
 )
-from incidents.services import validate_incident_times
+from incidents.times import validate_incident_times
 
 from .data import (
     CAUSES,

@@ -10,12 +10,24 @@ from tests.services import require
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(scope="session")
+def orm_beside_playwright():
+    """Playwright's sync API runs an event loop in the test's thread, so Django refuses ORM
+    calls there; the tests' own calls are safe (nothing else runs in that loop). Allowed for
+    as long as Playwright runs, rather than for every test in the session."""
+    name = "DJANGO_ALLOW_ASYNC_UNSAFE"
+    previous = os.environ.get(name)
+    os.environ[name] = "true"
+    yield
+    if previous is None:
+        del os.environ[name]
+    else:
+        os.environ[name] = previous
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(orm_beside_playwright):
     require(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from incidents import services
 from incidents.models import Incident
 
 from .conftest import log_in
@@ -44,3 +45,19 @@ def test_declare_add_a_note_mark_restored_and_see_time_to_restore(page, alice, c
     incident.refresh_from_db()
     assert incident.restored_at is not None
     assert incident.events.filter(body="Rolled back the payment gateway config").exists()
+
+
+def test_a_change_refused_on_a_stale_page_is_explained_there(page, alice, checkout):
+    incident = services.incident_declare(
+        title="Queue backlog", severity=3, services=[checkout], reporter=alice
+    )
+    log_in(page, "alice", "alice-password")
+    page.goto(f"/incidents/{incident.pk}/")
+    # Meanwhile, someone else resolves it.
+    services.incident_change_status(incident=incident, status="resolved", by=alice)
+
+    page.get_by_label("Status", exact=True).select_option(label="Identified")
+    page.get_by_role("button", name="Change status").click()
+
+    expect(page.locator("#status_status_error")).to_contain_text("Reopen it explicitly")
+    expect(page.get_by_role("button", name="Reopen incident")).to_be_visible()

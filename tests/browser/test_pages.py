@@ -91,3 +91,31 @@ def test_the_on_call_flow_works_without_javascript(chromium, live_server, alice,
     finally:
         context.close()
     assert TimelineEvent.objects.filter(body="Written without JavaScript").exists()
+
+
+def test_typing_a_title_then_leaving_the_box_asks_once(page, alice, checkout, search):
+    for title, service in [("Checkout latency", checkout), ("Search index stale", search)]:
+        services.incident_declare(title=title, severity=3, services=[service], reporter=alice)
+    log_in(page, "alice", "alice-password")
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "q=" in request.url else None)
+
+    page.get_by_label("Title").fill("stale")
+    expect(page.locator("#incident-results tbody tr")).to_have_count(1)
+    page.get_by_label("Title").press("Tab")  # "change" fires as the box loses focus
+    page.wait_for_timeout(600)
+
+    assert len(asked) == 1, asked
+
+
+def test_filter_errors_show_beside_their_field(page, alice, checkout):
+    log_in(page, "alice", "alice-password")
+    page.evaluate("window.loadedOnce = true")
+    page.get_by_label("Started from").fill("2026-03-02")
+    page.get_by_label("Started until").fill("2026-03-01")
+    expect(page.locator("#id_started_until_error")).to_have_text(
+        "The end of the range is before its start."
+    )
+    page.get_by_label("Started until").fill("2026-03-03")
+    expect(page.locator("#id_started_until_error")).to_have_text("")
+    assert page.evaluate("window.loadedOnce") is True

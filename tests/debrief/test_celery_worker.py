@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from celery import Celery
 
-from debrief.celery import app, ping
 from tests.services import require
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -29,10 +29,16 @@ def redis_answers() -> bool:
 @pytest.fixture
 def broker():
     require(redis_answers(), f"Redis at {REDIS_URL}")
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
-    yield REDIS_URL
-    app.conf.update(saved)
+    return REDIS_URL
+
+
+@pytest.fixture
+def client_app(broker):
+    """A Celery client of its own: Debrief's app in this process runs tasks eagerly and has
+    cached its (disabled) result backend, as the embedded default wants."""
+    client = Celery("debrief-test-client", broker=broker, backend=broker)
+    yield client
+    client.close()
 
 
 @pytest.fixture
@@ -68,9 +74,9 @@ def worker(broker, tmp_path):
         process.wait(timeout=20)
 
 
-def test_a_task_runs_on_a_real_worker_through_redis(worker):
+def test_a_task_runs_on_a_real_worker_through_redis(worker, client_app):
     queue, log = worker
-    result = ping.apply_async(queue=queue)
+    result = client_app.send_task("debrief.ping", queue=queue)
     assert result.get(timeout=60) == "pong"
     deadline = time.monotonic() + 10
     while "succeeded" not in log.read_text() and time.monotonic() < deadline:

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from incidents.models import Deployment, DeploymentCommit, Incident
 
-from .test_validation import local_input
+from .factories import local_input
 
 
 def record(client, service, **changes):
@@ -76,6 +76,61 @@ def test_commits_after_the_deployment_are_refused(alice_client, checkout):
     assert "The earliest commit cannot be after the deployment." in response.text
 
 
+def test_commits_after_the_deployment_are_refused_line_by_line(alice_client, checkout):
+    deployed = timezone.now() - timedelta(hours=2)
+    response = record(
+        alice_client,
+        checkout,
+        deployed_at=local_input(deployed),
+        commits=f"abcdef1 {local_input(deployed - timedelta(hours=1))}\n"
+        f"1234567 {local_input(deployed + timedelta(minutes=30))}",
+    )
+    assert response.status_code == 422
+    assert "A commit cannot be after the deployment" in response.text
+    assert not Deployment.objects.exists()
+
+
+def test_the_earliest_commit_cannot_be_later_than_a_listed_commit(alice_client, checkout):
+    deployed = timezone.now() - timedelta(hours=2)
+    response = record(
+        alice_client,
+        checkout,
+        deployed_at=local_input(deployed),
+        first_commit_at=local_input(deployed - timedelta(hours=1)),
+        commits=f"abcdef1 {local_input(deployed - timedelta(hours=5))}",
+    )
+    assert response.status_code == 422
+    assert "The earliest commit cannot be later than a commit listed" in response.text
+
+
+def test_a_given_earliest_commit_before_all_listed_ones_is_kept(alice_client, checkout):
+    deployed = timezone.now() - timedelta(hours=2)
+    earliest = deployed - timedelta(days=3)
+    response = record(
+        alice_client,
+        checkout,
+        deployed_at=local_input(deployed),
+        first_commit_at=local_input(earliest),
+        commits=f"abcdef1 {local_input(deployed - timedelta(hours=5))}",
+    )
+    assert response.status_code == 302
+    assert Deployment.objects.get().first_commit_at == earliest.replace(second=0, microsecond=0)
+
+
+@pytest.mark.parametrize("field", ["deployed_at", "first_commit_at"])
+def test_times_before_2000_are_refused(alice_client, settings, checkout, field):
+    settings.TIME_ZONE = "Europe/Berlin"
+    response = record(alice_client, checkout, **{field: "0001-01-01T00:00"})
+    assert response.status_code == 422
+    assert "Enter a time in 2000 or later." in response.text
+
+
+def test_a_commit_before_2000_is_refused(alice_client, checkout):
+    response = record(alice_client, checkout, commits="abcdef1 1970-01-01T00:00")
+    assert response.status_code == 422
+    assert "Line 1: Enter a time in 2000 or later." in response.text
+
+
 def test_the_same_external_id_is_recorded_once(alice_client, checkout):
     assert record(alice_client, checkout, external_id="run-77").status_code == 302
     again = record(alice_client, checkout, external_id="run-77")
@@ -87,10 +142,29 @@ def test_the_same_external_id_is_recorded_once(alice_client, checkout):
     assert record(alice_client, checkout).status_code == 302
 
 
-def test_only_the_owning_team_records_deployments(bob_client, checkout):
+def test_only_the_owning_teams_services_are_offered(alice_client, checkout, search):
+    page = alice_client.get("/deployments/record/")
+    assert ">Checkout</option>" in page.text
+    assert ">Search</option>" not in page.text
+
+
+def test_staff_may_record_for_every_service(dave_client, checkout, search):
+    page = dave_client.get("/deployments/record/")
+    assert ">Checkout</option>" in page.text and ">Search</option>" in page.text
+    assert record(dave_client, search).status_code == 302
+
+
+def test_a_forged_service_is_refused_and_explained(bob_client, checkout):
     response = record(bob_client, checkout)
     assert response.status_code == 422
     assert "only for your teams&#x27; services" in response.text
+    assert not Deployment.objects.exists()
+
+
+def test_the_record_button_shows_only_where_one_may_record(alice_client, bob_client, checkout):
+    button = "?service=checkout"
+    assert button in alice_client.get("/services/checkout/").text
+    assert button not in bob_client.get("/services/checkout/").text
 
 
 def test_the_service_page_lists_deployments_newest_first(alice_client, alice, checkout):

@@ -76,6 +76,51 @@ def test_a_backwards_date_range_is_explained(alice_client, incidents):
     assert titles(response) == ["Search index stale"]
 
 
+@pytest.mark.parametrize("time_zone", ["UTC", "Europe/Berlin", "America/New_York"])
+@pytest.mark.parametrize(
+    "query", ["started_until=9999-12-31", "started_from=0001-01-01", "started_until=0001-01-01"]
+)
+def test_dates_at_the_ends_of_the_calendar_are_no_trouble(
+    alice_client, settings, incidents, time_zone, query
+):
+    settings.TIME_ZONE = time_zone
+    response = alice_client.get(f"/incidents/?{query}")
+    assert response.status_code == 200
+    assert len(titles(response)) == (0 if query == "started_until=0001-01-01" else 3)
+
+
+def test_filter_errors_are_tied_to_their_fields(alice_client, incidents):
+    response = alice_client.get("/incidents/?started_from=2026-03-02&started_until=2026-03-01")
+    assert 'aria-describedby="id_started_until_error"' in response.text
+    assert response.text.count('id="id_started_until_error"') == 1
+
+
+def test_htmx_gets_the_filter_errors_with_the_results(alice_client, incidents):
+    response = alice_client.get(
+        "/incidents/?started_from=2026-03-02&started_until=2026-03-01", headers=HTMX
+    )
+    assert "<html" not in response.text
+    assert (
+        '<div id="id_started_until_error" hx-swap-oob="innerHTML">'
+        "<p>The end of the range is before its start.</p></div>"
+    ) in response.text
+    # Fixed filters clear their errors the same way.
+    fixed = alice_client.get("/incidents/?started_from=2026-03-01", headers=HTMX)
+    assert '<div id="id_started_until_error" hx-swap-oob="innerHTML"></div>' in fixed.text
+
+
+def test_caches_keep_the_page_and_the_fragment_apart(alice_client, incidents):
+    assert "HX-Request" in alice_client.get("/incidents/")["Vary"]
+    assert "HX-Request" in alice_client.get("/incidents/", headers=HTMX)["Vary"]
+
+
+def test_restoring_history_gets_the_whole_page(alice_client, incidents):
+    response = alice_client.get(
+        "/incidents/?severity=2", headers={**HTMX, "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in response.text
+
+
 def test_htmx_gets_only_the_results(alice_client, incidents):
     response = alice_client.get("/incidents/?severity=2", headers=HTMX)
     assert response.status_code == 200

@@ -1,16 +1,17 @@
 """The incident page: every change works through htmx (answering the live region only) and
 as a plain form post without JavaScript (redirecting back to the page)."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from incidents import services
 from incidents.models import Status, TimelineEvent
 from tests.conftest import HTMX
 
-from .factories import declared, resolved
-from .test_validation import local_input
+from .factories import declared, local_input, resolved, whole_minutes_ago
 
 
 @pytest.fixture
@@ -132,17 +133,38 @@ class TestSeverityChange:
 
 
 class TestServiceRestored:
-    def test_htmx_shows_the_time_to_restore(self, alice_client, incident):
-        restored_at = incident.started_at + timedelta(minutes=32)
+    def test_htmx_shows_the_time_to_restore(self, alice_client, alice, checkout):
+        started = whole_minutes_ago(45)
+        incident = services.incident_declare(
+            title="Checkout errors",
+            severity=2,
+            services=[checkout],
+            reporter=alice,
+            started_at=started,
+        )
         response = alice_client.post(
-            url(incident, "restored"), {"restored_at": local_input(restored_at)}, headers=HTMX
+            url(incident, "restored"),
+            {"restored_at": local_input(started + timedelta(minutes=32))},
+            headers=HTMX,
         )
         assert response.status_code == 200
         assert is_fragment(response)
         incident.refresh_from_db()
-        # The form has minute precision, so the restore time is the minute typed.
-        assert incident.restored_at == restored_at.replace(second=0, microsecond=0)
-        assert f"Time to restore: {_minutes(incident.time_to_restore)} min" in response.text
+        assert incident.restored_at == started + timedelta(minutes=32)
+        assert "Time to restore: 32 min" in response.text
+
+    def test_the_restore_time_is_not_prefilled(self, alice_client, incident):
+        page = alice_client.get(url(incident))
+        field = re.search(r'<input[^>]*name="restored_at"[^>]*>', page.text).group(0)
+        assert "value=" not in field
+        assert "Leave empty for now." in page.text
+
+    def test_left_empty_it_is_now(self, alice_client, incident):
+        before = timezone.now()
+        response = alice_client.post(url(incident, "restored"), {"restored_at": ""}, headers=HTMX)
+        assert response.status_code == 200
+        incident.refresh_from_db()
+        assert before <= incident.restored_at <= timezone.now()
 
     def test_without_javascript(self, alice_client, incident):
         restored_at = timezone.now() - timedelta(minutes=5)
@@ -255,5 +277,87 @@ def test_timeline_text_is_escaped(alice_client, incident):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
 
 
-def _minutes(delta):
-    return int(delta.total_seconds() // 60)
+class TestStalePages:
+    """A page left open shows forms for a state the incident has left; what they post is
+    refused, and the refusal must be visible, on the form that caused it."""
+
+    def test_changing_the_status_of_a_resolved_incident(self, alice_client, alice, checkout):
+        incident = resolved(reporter=alice, service=checkout)
+        response = alice_client.post(
+            url(incident, "status"), {"status": "monitoring", "note": "keep me"}, headers=HTMX
+        )
+        assert response.status_code == 422
+        assert "Reopen it explicitly" in response.text
+        assert 'value="keep me"' in response.text
+        assert "Reopen incident" in response.text  # and the way forward
+
+    def test_reopening_an_incident_that_is_not_resolved(self, alice_client, incident):
+        response = alice_client.post(url(incident, "reopen"), {"reason": "again"}, headers=HTMX)
+        assert response.status_code == 422
+        assert "Only a resolved incident can be reopened." in response.text
+        assert 'value="again"' in response.text
+
+
+class TestAnnouncements:
+    def test_the_page_has_one_announcer_outside_the_live_region(self, alice_client, incident):
+        page = alice_client.get(url(incident)).text
+        assert page.count('id="announcement"') == 1
+        assert page.count('role="status"') == 1
+        assert page.index('id="announcement"') < page.index('id="incident-live"')
+
+    def test_a_fragment_updates_it_out_of_band(self, alice_client, incident):
+        response = alice_client.post(
+            url(incident, "status"), {"status": "identified"}, headers=HTMX
+        )
+        assert (
+            '<p id="announcement" hx-swap-oob="innerHTML">Status changed to Identified.</p>'
+            in response.text
+        )
+        assert 'role="status"' not in response.text
+
+
+class TestOneUrlTwoRepresentations:
+    def test_caches_keep_the_page_and_the_fragment_apart(self, alice_client, incident):
+        for response in [
+            alice_client.get(url(incident)),
+            alice_client.get(url(incident), headers=HTMX),
+            alice_client.post(url(incident, "severity"), {"severity": "1"}, headers=HTMX),
+        ]:
+            assert "HX-Request" in response["Vary"]
+
+    def test_restoring_history_gets_the_whole_page(self, alice_client, incident):
+        response = alice_client.get(
+            url(incident), headers={**HTMX, "HX-History-Restore-Request": "true"}
+        )
+        assert "<html" in response.text
+
+
+@pytest.mark.parametrize("notes", [2, 200])
+def test_the_page_costs_the_same_queries_at_any_timeline_length(
+    alice_client, alice, incident, django_assert_max_num_queries, notes
+):
+    for n in range(notes):
+        services.incident_add_note(incident=incident, body=f"Note {n}", by=alice)
+    with django_assert_max_num_queries(10):
+        response = alice_client.get(url(incident))
+    assert response.text.count('class="event kind-note"') == notes
+
+
+class TestAccessibleErrors:
+    def test_all_errors_of_a_field_share_one_element(self, rf):
+        from django.template.loader import render_to_string
+
+        from incidents.forms import NoteForm
+
+        form = NoteForm({"body": "x"})
+        form.is_valid()
+        form.add_error("body", ["First problem.", "Second problem."])
+        html = render_to_string("includes/field.html", {"field": form["body"]})
+        assert html.count('id="timeline_body_error"') == 1
+        assert 'aria-describedby="timeline_body_error"' in html
+        assert "First problem." in html and "Second problem." in html
+
+    def test_a_radio_group_names_its_errors(self, alice_client, checkout):
+        response = alice_client.post("/incidents/declare/", {"title": "No severity"})
+        assert '<fieldset aria-describedby="id_severity_error">' in response.text
+        assert 'id="id_severity_error"' in response.text

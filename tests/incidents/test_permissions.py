@@ -1,6 +1,13 @@
 from django.contrib.auth.models import AnonymousUser
 
-from debrief.permissions import can_edit, can_view
+from debrief.permissions import (
+    can_declare,
+    can_edit,
+    can_record_deployment,
+    can_view,
+    deployable_services,
+)
+from incidents.models import Deployment
 
 from .factories import declared
 
@@ -39,3 +46,24 @@ def test_an_inactive_user_may_do_nothing(alice, checkout):
 def test_services_and_teams_are_changed_by_their_team(alice, bob, checkout, payments):
     assert can_edit(alice, checkout) and can_edit(alice, payments)
     assert not can_edit(bob, checkout) and not can_edit(bob, payments)
+
+
+def test_anyone_signed_in_may_declare(alice, carol):
+    assert can_declare(alice) and can_declare(carol)
+    assert not can_declare(AnonymousUser())
+
+
+def test_deployments_are_recorded_by_the_owning_team_and_staff(alice, bob, dave, checkout, search):
+    assert can_record_deployment(alice, checkout)
+    assert not can_record_deployment(alice, search)
+    assert can_record_deployment(dave, search)
+    assert list(deployable_services(alice)) == [checkout]
+    assert list(deployable_services(bob)) == [search]
+    assert list(deployable_services(dave)) == [checkout, search]
+    assert not deployable_services(AnonymousUser()).exists()
+
+
+def test_a_deployment_belongs_to_its_services_team(alice, bob, checkout):
+    deployment = Deployment.objects.create(service=checkout, version="v1")
+    assert can_edit(alice, deployment)
+    assert not can_edit(bob, deployment)

@@ -18,7 +18,7 @@ from incidents.models import (
     Team,
     TimelineEvent,
 )
-from incidents.services import validate_incident_times
+from incidents.times import validate_incident_times
 
 NOW = datetime.fromisoformat("2025-06-02T12:00:00+00:00")
 

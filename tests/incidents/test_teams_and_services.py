@@ -2,7 +2,7 @@ import pytest
 
 from incidents.models import Service, Team
 
-from .factories import declared
+from .factories import declared, resolved
 
 
 def test_team_list_counts_members_services_and_open_incidents(alice_client, alice, checkout):
@@ -13,6 +13,25 @@ def test_team_list_counts_members_services_and_open_incidents(alice_client, alic
         1,
         1,
         1,
+    )
+
+
+def test_team_counts_do_not_multiply_each_other(
+    alice_client, alice, bob, carol, payments, checkout
+):
+    payments.members.add(bob, carol)
+    Service.objects.create(name="Wallet", slug="wallet", team=payments)
+    for n in range(4):
+        declared(reporter=alice, service=checkout, title=f"Open {n}")
+    resolved(reporter=alice, service=checkout)
+    response = alice_client.get("/teams/")
+    team = next(t for t in response.context["page"].object_list if t.slug == "payments")
+    assert (team.member_count, team.service_count, team.open_incident_count) == (3, 2, 4)
+    platform = next(t for t in response.context["page"].object_list if t.slug == "platform")
+    assert (platform.member_count, platform.service_count, platform.open_incident_count) == (
+        1,
+        0,
+        0,
     )
 
 

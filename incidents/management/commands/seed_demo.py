@@ -15,7 +15,7 @@ from incidents.models import (
     Service,
     Team,
 )
-from incidents.services import CLOCK_SKEW
+from incidents.times import CLOCK_SKEW
 
 
 class Command(BaseCommand):

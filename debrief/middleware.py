@@ -1,0 +1,25 @@
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's LoginRequiredMiddleware, except towards htmx. htmx follows a redirect itself
+    and would swap the login page into the region it was updating (say, when a session
+    expired on an open incident page); HX-Redirect makes the browser go to the login page
+    instead, coming back afterwards to the page the person was on."""
+
+    def handle_no_permission(self, request, view_func):
+        htmx = getattr(request, "htmx", None) or HtmxDetails(request)
+        if not htmx:
+            return super().handle_no_permission(request, view_func)
+        # The page in the address bar, not the URL of the fragment or the form action.
+        back_to = htmx.current_url_abs_path or request.get_full_path()
+        login = redirect_to_login(
+            back_to,
+            resolve_url(self.get_login_url(view_func)),
+            self.get_redirect_field_name(view_func),
+        )
+        return HttpResponseClientRedirect(login.url)

@@ -1,0 +1,78 @@
+"""Background work for postmortems. Tasks take primary keys and call into services or mail."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, send_mail
+from django.template.loader import render_to_string
+
+from .calendar import meeting_ics
+from .models import Postmortem, ReviewMeeting, ReviewRequest
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_postmortem_published(postmortem_id: int) -> int:
+    """Email the incident's team that its postmortem is published. Returns emails sent."""
+    postmortem = Postmortem.objects.select_related("incident__team", "published_by").get(
+        pk=postmortem_id
+    )
+    recipients = list(
+        postmortem.incident.team.members.filter(is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        return 0
+    context = {"postmortem": postmortem, "site_url": settings.SITE_URL}
+    send_mail(
+        subject=f"Postmortem published: {postmortem.title}",
+        message=render_to_string("postmortems/email/published.txt", context),
+        html_message=render_to_string("postmortems/email/published.html", context),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_review_requested(review_ids: list[int]) -> int:
+    """Email each new reviewer a link to the postmortem. Returns emails sent."""
+    reviews = ReviewRequest.objects.filter(pk__in=review_ids).select_related(
+        "postmortem__incident", "reviewer", "requested_by"
+    )
+    messages = []
+    for review in reviews:
+        if not review.reviewer.email:
+            continue
+        context = {"review": review, "postmortem": review.postmortem, "site_url": settings.SITE_URL}
+        message = EmailMultiAlternatives(
+            subject=f"Review requested: {review.postmortem.title}",
+            body=render_to_string("postmortems/email/review_requested.txt", context),
+            to=[review.reviewer.email],
+        )
+        message.attach_alternative(
+            render_to_string("postmortems/email/review_requested.html", context), "text/html"
+        )
+        messages.append(message)
+    for message in messages:
+        message.send()
+    return len(messages)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_meeting_invitation(meeting_id: int) -> int:
+    """Email every participant the review meeting as an iCalendar invitation."""
+    meeting = ReviewMeeting.objects.select_related("postmortem__incident", "organiser").get(
+        pk=meeting_id
+    )
+    recipients = [person.email for person in meeting.participants.all() if person.email]
+    if not recipients:
+        return 0
+    context = {"meeting": meeting, "postmortem": meeting.postmortem, "site_url": settings.SITE_URL}
+    message = EmailMultiAlternatives(
+        subject=f"Postmortem review: {meeting.postmortem.title}",
+        body=render_to_string("postmortems/email/meeting.txt", context),
+        to=recipients,
+    )
+    message.attach("review.ics", meeting_ics(meeting), "text/calendar; method=REQUEST")
+    message.send()
+    return len(recipients)

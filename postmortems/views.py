@@ -1,0 +1,431 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods, require_POST
+
+from debrief.permissions import can_edit, can_view
+from incidents.models import Incident
+from incidents.views import UNPROCESSABLE, add_service_errors
+
+from . import coach, selectors, services
+from .calendar import meeting_ics as meeting_calendar
+from .diff import line_diff
+from .export import postmortem_markdown
+from .facts import postmortem_facts
+from .forms import (
+    CommentForm,
+    FactorForm,
+    MeetingForm,
+    PublishForm,
+    ReviewRequestForm,
+    SectionForm,
+    StartForm,
+)
+from .models import (
+    ContributingFactor,
+    ReviewComment,
+    ReviewMeeting,
+    SectionContent,
+    SectionRevision,
+    TemplateSection,
+)
+
+
+def _postmortem(request, pk: int, *, for_edit: bool = False):
+    try:
+        postmortem = selectors.postmortem_detail(pk=pk)
+    except selectors.Postmortem.DoesNotExist:
+        raise Http404("No such postmortem.") from None
+    if not can_view(request.user, postmortem):
+        raise PermissionDenied
+    if for_edit and not can_edit(request.user, postmortem):
+        raise PermissionDenied
+    return postmortem
+
+
+def _content(postmortem, key: str) -> SectionContent:
+    for content in postmortem.contents.all():
+        if content.section.key == key:
+            return content
+    raise Http404("No such section.")
+
+
+@require_POST
+def postmortem_start(request, incident_pk: int):
+    incident = get_object_or_404(Incident.objects.select_related("team"), pk=incident_pk)
+    if not can_edit(request.user, incident):
+        raise PermissionDenied
+    form = StartForm(request.POST)
+    if form.is_valid():
+        try:
+            postmortem = services.postmortem_start(
+                incident=incident, template=form.cleaned_data["template"], by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(incident)
+        messages.success(request, "Postmortem started. Write it together, one section at a time.")
+        return redirect(postmortem)
+    messages.error(request, "Choose a template to start the postmortem from.")
+    return redirect(incident)
+
+
+def postmortem_detail(request, pk: int):
+    """The overview while it is written and reviewed; the clean read view once published."""
+    return _overview(request, _postmortem(request, pk))
+
+
+def _overview(request, postmortem, status=200, **forms):
+    context = {
+        "postmortem": postmortem,
+        "facts": postmortem_facts(postmortem),
+        "can_edit": can_edit(request.user, postmortem) and not postmortem.is_published,
+        "contents": postmortem.contents.all(),
+        "factors": postmortem.contributing_factors.all(),
+    }
+    if postmortem.is_published:
+        return render(request, "postmortems/published.html", context, status=status)
+    reviews = list(postmortem.reviews.select_related("reviewer"))
+    context |= {
+        "publish_form": PublishForm(),
+        "review_form": ReviewRequestForm(),
+        "meeting_form": MeetingForm(),
+        "reviews": reviews,
+        "my_review": next((r for r in reviews if r.reviewer_id == request.user.pk), None),
+        "meetings": postmortem.meetings.prefetch_related("participants"),
+        "open_threads": selectors.open_thread_count(postmortem=postmortem),
+        "missing": services.missing_required_sections(postmortem),
+        **forms,
+    }
+    return render(request, "postmortems/overview.html", context, status=status)
+
+
+def _section_context(request, postmortem, content, form=None, **extra):
+    body = form["body"].value() if form is not None else content.body
+    return {
+        "postmortem": postmortem,
+        "content": content,
+        "section": content.section,
+        "form": form or SectionForm(initial={"body": content.body, "version": content.version}),
+        "flags": coach.coach_text(body or ""),
+        "preview": body or "",
+        "factor_form": FactorForm(postmortem=postmortem),
+        "factors": postmortem.contributing_factors.all(),
+        "contents": postmortem.contents.all(),
+        "can_edit": can_edit(request.user, postmortem) and not postmortem.is_published,
+        "threads": selectors.comment_threads(postmortem=postmortem, section=content.section),
+        "comment_form": CommentForm(),
+        "can_comment": not postmortem.is_published,
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def section_edit(request, pk: int, key: str):
+    """One section with its prompt beside the editor. htmx autosaves answer the feedback
+    region (save state, coach, preview); a plain post redirects back after saving."""
+    postmortem = _postmortem(request, pk, for_edit=request.method == "POST")
+    content = _content(postmortem, key)
+    if request.method == "GET":
+        return render(
+            request, "postmortems/section.html", _section_context(request, postmortem, content)
+        )
+    form = SectionForm(request.POST)
+    status, extra = 200, {}
+    if form.is_valid():
+        try:
+            content = services.section_save(
+                content=content,
+                body=form.cleaned_data["body"],
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.SectionConflict as conflict:
+            status, extra = 409, {"conflict": conflict.current}
+        except ValidationError as error:
+            add_service_errors(form, error)
+            status = UNPROCESSABLE
+        else:
+            if not request.htmx:
+                messages.success(request, f"{content.section.title} saved.")
+                return redirect("postmortems:section", pk=pk, key=key)
+            form = SectionForm(initial={"body": content.body, "version": content.version})
+            extra = {"saved": content}
+    else:
+        status = UNPROCESSABLE
+    context = _section_context(request, postmortem, content, form, **extra)
+    template = "postmortems/section.html#feedback" if request.htmx else "postmortems/section.html"
+    return render(request, template, context, status=status)
+
+
+@require_POST
+def section_preview(request, pk: int, key: str):
+    """Markdown preview and coaching for text as typed, before it is saved."""
+    postmortem = _postmortem(request, pk)
+    content = _content(postmortem, key)
+    form = SectionForm(request.POST)
+    form.is_valid()
+    context = _section_context(request, postmortem, content, form)
+    return render(request, "postmortems/section.html#coach-and-preview", context)
+
+
+def section_history(request, pk: int, key: str):
+    postmortem = _postmortem(request, pk)
+    content = _content(postmortem, key)
+    revisions = list(content.revisions.select_related("author"))
+    by_version = {revision.version: revision for revision in revisions}
+    try:
+        newer = by_version.get(int(request.GET.get("b", "")))
+        older = by_version.get(int(request.GET.get("a", "")))
+    except ValueError:
+        newer = older = None
+    if newer is None and revisions:
+        newer = revisions[0]
+    if older is None and len(revisions) > 1:
+        older = revisions[1]
+    context = {
+        "postmortem": postmortem,
+        "content": content,
+        "section": content.section,
+        "revisions": revisions,
+        "older": older,
+        "newer": newer,
+        "diff": line_diff(older.body if older else "", newer.body if newer else ""),
+        "can_edit": can_edit(request.user, postmortem) and not postmortem.is_published,
+    }
+    return render(request, "postmortems/history.html", context)
+
+
+@require_POST
+def revision_restore(request, pk: int, key: str, version: int):
+    postmortem = _postmortem(request, pk, for_edit=True)
+    content = _content(postmortem, key)
+    revision = get_object_or_404(SectionRevision, content=content, version=version)
+    try:
+        services.revision_restore(revision=revision, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Version {version} restored as the current text.")
+    return redirect("postmortems:section", pk=pk, key=key)
+
+
+@require_POST
+def timeline_refresh(request, pk: int, key: str):
+    postmortem = _postmortem(request, pk, for_edit=True)
+    content = _content(postmortem, key)
+    try:
+        services.timeline_refresh(
+            content=content, by=request.user, expected_version=int(request.POST.get("version", -1))
+        )
+    except services.SectionConflict:
+        messages.error(request, "Someone saved the timeline meanwhile; reload and try again.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "New incident timeline events added.")
+    return redirect("postmortems:section", pk=pk, key=key)
+
+
+def _factors_response(request, postmortem, form, status=200):
+    context = {
+        "postmortem": postmortem,
+        "factors": postmortem.contributing_factors.select_related("category", "timeline_event"),
+        "factor_form": form,
+        "can_edit": True,
+    }
+    return render(request, "postmortems/section.html#factors", context, status=status)
+
+
+@require_POST
+def factor_add(request, pk: int):
+    postmortem = _postmortem(request, pk, for_edit=True)
+    form = FactorForm(request.POST, postmortem=postmortem)
+    if form.is_valid():
+        try:
+            services.factor_add(postmortem=postmortem, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if request.htmx:
+                return _factors_response(request, postmortem, FactorForm(postmortem=postmortem))
+            messages.success(request, "Contributing factor added.")
+            return redirect(_factors_url(postmortem))
+    if request.htmx:
+        return _factors_response(request, postmortem, form, status=UNPROCESSABLE)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect(_factors_url(postmortem))
+
+
+@require_POST
+def factor_remove(request, pk: int, factor_pk: int):
+    postmortem = _postmortem(request, pk, for_edit=True)
+    factor = get_object_or_404(ContributingFactor, pk=factor_pk, postmortem=postmortem)
+    services.factor_remove(factor=factor, by=request.user)
+    if request.htmx:
+        return _factors_response(request, postmortem, FactorForm(postmortem=postmortem))
+    messages.success(request, "Contributing factor removed.")
+    return redirect(_factors_url(postmortem))
+
+
+def _factors_url(postmortem) -> str:
+    for content in postmortem.contents.all():
+        if content.section.kind == TemplateSection.Kind.CONTRIBUTING_FACTORS:
+            return reverse("postmortems:section", args=[postmortem.pk, content.section.key])
+    return postmortem.get_absolute_url()
+
+
+@require_POST
+def postmortem_publish(request, pk: int):
+    postmortem = _postmortem(request, pk, for_edit=True)
+    form = PublishForm(request.POST)
+    form.is_valid()
+    try:
+        services.postmortem_publish(
+            postmortem=postmortem,
+            by=request.user,
+            acknowledge_flags=form.cleaned_data.get("acknowledge_flags", False),
+        )
+    except services.UnaddressedCoachFlags as unaddressed:
+        messages.warning(
+            request,
+            f"The writing coach still flags {unaddressed.count} passage(s). Reframe them, or "
+            "tick “Publish anyway” to acknowledge them; your acknowledgement is recorded.",
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Published. The team has been told, and everyone can read it.")
+    return redirect(postmortem)
+
+
+def postmortem_export(request, pk: int):
+    postmortem = _postmortem(request, pk)
+    response = HttpResponse(
+        postmortem_markdown(postmortem), content_type="text/markdown; charset=utf-8"
+    )
+    filename = f"{postmortem.incident.reference}-{slugify(postmortem.title)[:60]}.md"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_POST
+def review_request(request, pk: int):
+    postmortem = _postmortem(request, pk, for_edit=True)
+    form = ReviewRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            created = services.review_request(
+                postmortem=postmortem,
+                by=request.user,
+                reviewers=form.cleaned_data["reviewers"],
+                team=form.cleaned_data["team"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Review requested from {len(created)} new reviewer(s).")
+    else:
+        messages.error(
+            request, " ".join(message for errors in form.errors.values() for message in errors)
+        )
+    return redirect(postmortem)
+
+
+@require_POST
+def review_approve(request, pk: int):
+    postmortem = _postmortem(request, pk)
+    try:
+        services.review_approve(postmortem=postmortem, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your approval is recorded.")
+    return redirect(postmortem)
+
+
+def _comments_response(request, postmortem, content, form=None, status=200):
+    context = {
+        "postmortem": postmortem,
+        "section": content.section,
+        "threads": selectors.comment_threads(postmortem=postmortem, section=content.section),
+        "comment_form": form or CommentForm(),
+        "can_comment": not postmortem.is_published,
+    }
+    return render(request, "postmortems/section.html#comments", context, status=status)
+
+
+@require_POST
+def comment_add(request, pk: int, key: str):
+    postmortem = _postmortem(request, pk)
+    content = _content(postmortem, key)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        thread = None
+        if form.cleaned_data["thread"]:
+            thread = get_object_or_404(
+                ReviewComment, pk=form.cleaned_data["thread"], postmortem=postmortem
+            )
+        try:
+            services.comment_add(
+                postmortem=postmortem,
+                section=content.section,
+                body=form.cleaned_data["body"],
+                by=request.user,
+                thread=thread,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if request.htmx:
+                return _comments_response(request, postmortem, content)
+            messages.success(request, "Comment added.")
+            return redirect("postmortems:section", pk=pk, key=key)
+    if request.htmx:
+        return _comments_response(request, postmortem, content, form, status=UNPROCESSABLE)
+    messages.error(
+        request, " ".join(message for errors in form.errors.values() for message in errors)
+    )
+    return redirect("postmortems:section", pk=pk, key=key)
+
+
+@require_POST
+def comment_resolve(request, pk: int, comment_pk: int):
+    postmortem = _postmortem(request, pk)
+    comment = get_object_or_404(
+        ReviewComment.objects.select_related("section"), pk=comment_pk, postmortem=postmortem
+    )
+    services.comment_resolve(
+        comment=comment, by=request.user, resolved=request.POST.get("resolved") != "0"
+    )
+    content = _content(postmortem, comment.section.key)
+    if request.htmx:
+        return _comments_response(request, postmortem, content)
+    return redirect("postmortems:section", pk=pk, key=comment.section.key)
+
+
+@require_POST
+def meeting_schedule(request, pk: int):
+    postmortem = _postmortem(request, pk, for_edit=True)
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.meeting_schedule(postmortem=postmortem, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Review meeting scheduled; the invitations are on their way.")
+            return redirect(postmortem)
+    return _overview(request, postmortem, meeting_form=form, status=UNPROCESSABLE)
+
+
+def meeting_ics(request, pk: int, meeting_pk: int):
+    postmortem = _postmortem(request, pk)
+    meeting = get_object_or_404(ReviewMeeting, pk=meeting_pk, postmortem=postmortem)
+    response = HttpResponse(meeting_calendar(meeting), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="postmortem-review-{meeting.pk}.ics"'
+    return response
