@@ -6,6 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from incidents import services
+from postmortems import services as postmortem_services
+from postmortems.models import PostmortemTemplate
 from tests.builtins import ensure_builtin_rows
 
 from .conftest import log_in
@@ -44,3 +46,29 @@ def test_start_write_see_the_coach_and_autosave_then_reload(page, incident):
     page.reload()
     expect(editor).to_have_value(re.compile(r"should have noticed the queue growing"))
     expect(coach).to_contain_text("should have")
+
+
+def test_a_save_that_does_not_reach_the_server_is_retried(page, incident, alice):
+    postmortem = postmortem_services.postmortem_start(
+        incident=incident, template=PostmortemTemplate.objects.get(slug="standard"), by=alice
+    )
+    failures = []
+
+    def drop_the_first_save(route):
+        if route.request.method == "POST" and not failures:
+            failures.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    log_in(page, "alice", "alice-password")
+    page.goto(f"/postmortems/{postmortem.pk}/sections/summary/")
+    page.wait_for_load_state("load")
+    page.route(re.compile(r"/sections/summary/$"), drop_the_first_save)
+    page.get_by_role("textbox", name=re.compile(r"^Summary")).fill("Written on a train.")
+
+    state = page.locator(".save-state")
+    expect(state).to_have_text(re.compile("Not saved — retrying"))
+    expect(state).to_have_text(re.compile(r"Saved at \d\d:\d\d"), timeout=10_000)
+    assert failures
+    assert postmortem.contents.get(section__key="summary").body == "Written on a train."

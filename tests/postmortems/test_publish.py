@@ -80,6 +80,9 @@ def test_facts_follow_the_incident_until_published_then_stay(alice_client, alice
     page = alice_client.get(f"/postmortems/{postmortem.pk}/")
     assert "SEV1" in page.text
     assert "not restored" in page.text
+    # The incident's timeline as it stood: the later changes are not in it.
+    assert "SEV2 → SEV1" in page.text
+    assert "SEV1 → SEV3" not in page.text
 
 
 def test_a_published_postmortem_no_longer_changes(alice, postmortem):
