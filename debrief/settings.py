@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "incidents",
     "postmortems",
+    "followups",
     "learning",
 ]
 
