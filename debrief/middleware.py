@@ -1,20 +1,33 @@
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
+
+# Sent (through hx-headers) by editors holding unsaved text, so that an expired session
+# answers them in place instead of navigating away from what was typed.
+EDITOR_HEADER = "X-Debrief-Editor"
+
+SIGNED_OUT_IN_EDITOR = (
+    '<p class="save-state signed-out" role="alert">You are signed out. Sign in in another tab, '
+    "then press Save: your text is still here.</p>"
+)
 
 
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     """Django's LoginRequiredMiddleware, except towards htmx. htmx follows a redirect itself
     and would swap the login page into the region it was updating (say, when a session
     expired on an open incident page); HX-Redirect makes the browser go to the login page
-    instead, coming back afterwards to the page the person was on."""
+    instead, coming back afterwards to the page the person was on. An editor's autosave gets
+    401 and a message instead: going to the login page would throw the typed text away."""
 
     def handle_no_permission(self, request, view_func):
         htmx = getattr(request, "htmx", None) or HtmxDetails(request)
         if not htmx:
             return super().handle_no_permission(request, view_func)
+        if request.headers.get(EDITOR_HEADER):
+            return HttpResponse(SIGNED_OUT_IN_EDITOR, status=401)
         # The page in the address bar, not the URL of the fragment or the form action.
         back_to = htmx.current_url_abs_path or request.get_full_path()
         login = redirect_to_login(

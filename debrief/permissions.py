@@ -61,6 +61,31 @@ def is_reviewer(user: User | AnonymousUser, postmortem) -> bool:
     return user.is_authenticated and postmortem.reviews.filter(reviewer=user).exists()
 
 
+def can_comment(user: User | AnonymousUser, postmortem) -> bool:
+    """Review comments are for the postmortem's editors and reviewers while it is unpublished."""
+    if postmortem.is_published:
+        return False
+    return can_edit(user, postmortem) or is_reviewer(user, postmortem)
+
+
+def can_resolve(user: User | AnonymousUser, postmortem) -> bool:
+    """Resolving or reopening a thread: the same people as commenting, at the same time."""
+    return can_comment(user, postmortem)
+
+
+def can_download_invitation(user: User | AnonymousUser, meeting) -> bool:
+    """A review meeting's calendar entry: for the postmortem's editors and reviewers, and the
+    people invited."""
+    if not _is_signed_in(user):
+        return False
+    postmortem = meeting.postmortem
+    return (
+        can_edit(user, postmortem)
+        or is_reviewer(user, postmortem)
+        or meeting.participants.filter(pk=user.pk).exists()
+    )
+
+
 def _owning_team(obj) -> Team | None:
     """The team an object belongs to: a team itself, else its `team` (an incident's or a
     service's field, a deployment's or a postmortem's property)."""

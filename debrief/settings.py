@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -159,10 +160,29 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# `celery beat` sends these; crontab times are in TIME_ZONE.
+CELERY_BEAT_SCHEDULE = {
+    "followup-reminders": {
+        "task": "followups.tasks.send_followup_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "weekly-digests": {
+        "task": "followups.tasks.send_weekly_digests",
+        "schedule": crontab(day_of_week="monday", hour=8, minute=0),
+    },
+}
 
 # Email: printed to the console in development; in production SMTP, by default to an MTA on
-# localhost:25 as Django always assumed (Django 6.1 mailers).
-if email_host := env("EMAIL_HOST", "" if DEBUG else "localhost"):
+# localhost:25 as Django always assumed (Django 6.1 mailers). EMAIL_FILE_PATH writes each
+# message to a file there instead, so a test can read what a separate worker process sent.
+if email_file_path := env("EMAIL_FILE_PATH"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": email_file_path},
+        }
+    }
+elif email_host := env("EMAIL_HOST", "" if DEBUG else "localhost"):
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -206,3 +226,6 @@ LOGGING = {
 
 # Incident list page size; tests shrink it to exercise pagination cheaply.
 INCIDENTS_PER_PAGE = envint("INCIDENTS_PER_PAGE", 25)
+
+# Follow-up reminders cover open items due within this many days, besides overdue ones.
+FOLLOWUP_REMINDER_DAYS = envint("FOLLOWUP_REMINDER_DAYS", 3)

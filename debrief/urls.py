@@ -14,4 +14,6 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("postmortems.urls")),
     path("", include("postmortems.template_urls")),
+    path("", include("followups.urls")),
+    path("", include("followups.settings_urls")),
 ]

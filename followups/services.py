@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -32,6 +33,21 @@ def _display(item: ActionItem, field: str) -> str:
 def _validate_owner(owner: User | None) -> None:
     if owner is not None and not owner.is_active:
         raise ValidationError({"owner": "The owner must be an active member of the organisation."})
+
+
+# Only links a browser opens as a page: no ftp:, javascript: or file: in a tracker link.
+_tracker_url = URLValidator(schemes=["http", "https"])
+
+
+def _validate_tracker_url(url: str) -> None:
+    if not url:
+        return
+    try:
+        _tracker_url(url)
+    except ValidationError:
+        raise ValidationError(
+            {"tracker_url": "Enter the tracker's web address, starting with https:// or http://."}
+        ) from None
 
 
 def _validate_factor(contributing_factor, postmortem) -> None:
@@ -68,6 +84,7 @@ def item_create(
     if errors:
         raise ValidationError(errors)
     _validate_owner(owner)
+    _validate_tracker_url(tracker_url)
     _validate_factor(contributing_factor, postmortem)
     position = 0
     if postmortem is not None:
@@ -98,6 +115,7 @@ def _apply_status(item: ActionItem, status: str, reason: str) -> None:
         item.completed_at = timezone.now()
     if status not in ActionItem.CLOSED:
         item.completed_at = None
+    if status != ActionItem.Status.WONT_DO:
         item.wont_do_reason = ""
     item.status = status
 
@@ -108,9 +126,19 @@ def item_update(*, item: ActionItem, by: User, changes: dict, reason: str = "") 
     record each tracked change in its history."""
     item = ActionItem.objects.select_for_update().get(pk=item.pk)
     before = {field: _display(item, field) for field in TRACKED_FIELDS}
+    changes = dict(changes)
     status = changes.pop("status", item.status)
+    # The reason travels with the status (see _apply_status), never on its own.
+    reason = reason or changes.pop("wont_do_reason", "")
+    changes.pop("wont_do_reason", None)
+    if "title" in changes:
+        changes["title"] = changes["title"].strip()
+        if not changes["title"]:
+            raise ValidationError({"title": "Say what will change."})
     if "owner" in changes:
         _validate_owner(changes["owner"])
+    if "tracker_url" in changes:
+        _validate_tracker_url(changes["tracker_url"])
     if "contributing_factor" in changes:
         _validate_factor(changes["contributing_factor"], item.postmortem)
     for field, value in changes.items():
@@ -141,6 +169,18 @@ def items_bulk_status(
             item_set_status(item=item, status=status, by=by, reason=reason)
             count += 1
     return count
+
+
+@transaction.atomic
+def item_move(*, item: ActionItem, offset: int, by: User) -> None:
+    """Move a postmortem's follow-up `offset` places down its list (up when negative); past
+    either end it stays at that end."""
+    if item.postmortem is None:
+        raise ValidationError("Only a postmortem's follow-ups have an order.")
+    order = list(item.postmortem.action_items.values_list("pk", flat=True))
+    current = order.index(item.pk)
+    order.insert(max(0, min(len(order) - 1, current + offset)), order.pop(current))
+    items_reorder(postmortem=item.postmortem, ordered_ids=order, by=by)
 
 
 @transaction.atomic

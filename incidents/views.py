@@ -5,9 +5,14 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
+from debrief.http import (
+    UNPROCESSABLE,
+    add_service_errors,
+    render_page_or_fragment,
+    wants_fragment,
+)
 from debrief.permissions import can_declare, can_edit, can_record_deployment, can_view
 
 from . import deployments, selectors, services
@@ -26,29 +31,9 @@ from .forms import (
 from .models import Incident, Service, Status, Team, timestamp_label
 from .times import when
 
-# Validation errors answer 422; base.html tells htmx to swap those in like a success.
-UNPROCESSABLE = 422
-
-
-def add_service_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, on the field it names where there is one."""
-    pairs = error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
-    for field, field_messages in pairs:
-        form.add_error(field if field in form.fields else None, field_messages)
-
-
-def _wants_fragment(request) -> bool:
-    """htmx asks for the region it swaps; restoring history after a cache miss needs the page."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _render_page_or_fragment(request, template: str, fragment: str, context, status=200):
-    """One URL serves both the page and its htmx fragment; caches must keep them apart."""
-    wants_fragment = _wants_fragment(request)
-    name = f"{template}#{fragment}" if wants_fragment else template
-    response = render(request, name, {**context, "fragment": wants_fragment}, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+# Shared with the other apps; imported from here by older code.
+_wants_fragment = wants_fragment
+_render_page_or_fragment = render_page_or_fragment
 
 
 def _page(request, items, per_page: int):

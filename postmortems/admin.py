@@ -41,6 +41,18 @@ class TemplateSectionInline(admin.StackedInline):
     fields = ["position", "title", "key", "kind", "required", "prompt", "help_text"]
     prepopulated_fields = {"key": ["title"]}
 
+    # Postmortems started from the template link their text to the sections by key and kind;
+    # changing them would move written text under another heading or editor.
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and Postmortem.objects.filter(template=obj).exists():
+            return ["key", "kind"]
+        return []
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if "key" in self.get_readonly_fields(request, obj):
+            return {}
+        return self.prepopulated_fields
+
     # A built-in template's sections change only through a migration (see 0003).
     def has_add_permission(self, request, obj=None):
         return not (obj and obj.is_builtin) and super().has_add_permission(request, obj)
@@ -163,7 +175,10 @@ class SectionRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ContributingFactor)
-class ContributingFactorAdmin(admin.ModelAdmin):
+class ContributingFactorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Factors are written on the postmortem's pages, which refuse published postmortems and
+    other incidents' timeline events; here they are shown for the taxonomy's sake."""
+
     list_display = ["__str__", "category", "postmortem", "created_at"]
     list_filter = ["category"]
     list_select_related = ["category", "postmortem"]

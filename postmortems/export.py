@@ -30,7 +30,7 @@ def postmortem_markdown(postmortem) -> str:
     if postmortem.published_at:
         lines.append(f"- Published: {_when(postmortem.published_at)}")
     for content in postmortem.contents.all():
-        lines += ["", f"## {content.section.title}", ""]
+        lines += ["", f"## {content.title}", ""]
         if content.section.kind == content.section.Kind.CONTRIBUTING_FACTORS:
             lines += [
                 f"- **{factor.category.name}**: {factor.description}"

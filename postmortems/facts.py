@@ -3,15 +3,13 @@ postmortem is a draft, frozen at publication so later edits cannot rewrite histo
 
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from debrief.people import actor_name
 from incidents.models import Incident
 
 MOMENTS = ["started_at", "detected_at", "acknowledged_at", "restored_at", "resolved_at"]
-
-
-def _person(user) -> str:
-    if user is None:
-        return "Debrief"
-    return user.get_full_name() or user.get_username()
 
 
 def incident_facts(incident: Incident) -> dict:
@@ -39,7 +37,7 @@ def incident_facts(incident: Incident) -> dict:
                 "kind": event.get_kind_display(),
                 "change": f"{event.old_value} → {event.new_value}" if event.old_value else "",
                 "body": event.body,
-                "author": _person(event.author),
+                "author": actor_name(event.author),
             }
             for event in incident.events.all()
         ],
@@ -66,3 +64,17 @@ def postmortem_facts(postmortem) -> dict:
     if postmortem.is_published and postmortem.published_facts:
         return for_display(postmortem.published_facts)
     return for_display(incident_facts(postmortem.incident))
+
+
+def narrative_timeline(events) -> str:
+    """The incident's timeline as an editable Markdown list, one line per event."""
+    lines = []
+    for event in events:
+        when = date_format(timezone.localtime(event.occurred_at), "j M H:i")
+        what = event.get_kind_display()
+        if event.old_value:
+            what += f" ({event.old_value} → {event.new_value})"
+        if event.body:
+            what += f": {event.body}"
+        lines.append(f"- **{when}** {what} — {actor_name(event.author)}")
+    return "\n".join(lines)

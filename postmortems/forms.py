@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import Q
+from django.utils import timezone
 
+from debrief.people import display_name
 from incidents.models import Team, TimelineEvent
 
 from .models import FactorCategory, PostmortemTemplate
@@ -56,6 +58,15 @@ class PublishForm(forms.Form):
         required=False,
         label="Publish anyway: I have read the writing coach's flags and they are not blame.",
     )
+    # How many flags the page listed when the writer ticked the box.
+    acknowledged_count = forms.IntegerField(
+        required=False, min_value=0, initial=0, widget=forms.HiddenInput
+    )
+
+    def acknowledged(self) -> int:
+        if not self.is_valid() or not self.cleaned_data["acknowledge_flags"]:
+            return 0
+        return self.cleaned_data["acknowledged_count"] or 0
 
 
 def _people():
@@ -64,7 +75,7 @@ def _people():
 
 class PersonChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, user):
-        return user.get_full_name() or user.get_username()
+        return display_name(user)
 
 
 class ReviewRequestForm(forms.Form):
@@ -93,6 +104,11 @@ class CommentForm(forms.Form):
     )
     thread = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        # The section editor's textarea is id_body on the same page.
+        kwargs.setdefault("auto_id", "comment_%s")
+        super().__init__(*args, **kwargs)
+
 
 class MeetingForm(forms.Form):
     starts_at = forms.DateTimeField(
@@ -106,3 +122,5 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["participants"].queryset = _people()
+        # The datetime-local input has no zone; say which one the time is read in.
+        self.fields["starts_at"].label = f"Starts at ({timezone.get_current_timezone_name()})"

@@ -125,16 +125,24 @@ class SectionContent(models.Model):
 
     postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="contents")
     section = models.ForeignKey(TemplateSection, on_delete=models.PROTECT, related_name="+")
+    # The template section as it stood when the postmortem started: later template edits must
+    # not rename, reorder or newly require sections of postmortems already written.
+    title = models.CharField(max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    required = models.BooleanField(default=True)
     body = models.TextField(blank=True)
     # Bumped on every save; an editor's save carries the version it loaded to detect conflicts.
     version = models.PositiveIntegerField(default=0)
+    # The incident timeline events already in the narrative (timeline sections only), so a
+    # refresh appends only what is new, whatever the writers have done to the text since.
+    imported_event_ids = models.JSONField(default=list, blank=True, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["section__position", "pk"]
+        ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["postmortem", "section"], name="one_content_per_postmortem_section"
@@ -142,7 +150,7 @@ class SectionContent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.postmortem}: {self.section.title}"
+        return f"{self.postmortem}: {self.title}"
 
     @property
     def is_complete(self) -> bool:

@@ -8,12 +8,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from debrief.permissions import can_edit
+from followups.recurrence import mark_recurrences
 from incidents.models import Incident, Team, TimelineEvent
 
-from . import coach, tasks
-from .facts import incident_facts
+from . import tasks
+from .facts import incident_facts, narrative_timeline
 from .models import (
     ContributingFactor,
     FactorCategory,
@@ -26,6 +27,7 @@ from .models import (
     SectionRevision,
     TemplateSection,
 )
+from .selectors import coach_flags_by_section, missing_required_sections
 
 
 class SectionConflict(Exception):
@@ -37,31 +39,13 @@ class SectionConflict(Exception):
 
 
 class UnaddressedCoachFlags(Exception):
-    """Publishing with blameful wording still flagged needs an explicit acknowledgement."""
+    """Publishing with blameful wording still flagged needs an explicit acknowledgement of
+    the flags seen; `by_section` lists them, (section title, flags), for the writer to read."""
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, by_section: list[tuple[str, list]]):
         super().__init__(f"The writing coach still flags {count} passage(s).")
         self.count = count
-
-
-def _person(user: User | None) -> str:
-    if user is None:
-        return "Debrief"
-    return user.get_full_name() or user.get_username()
-
-
-def narrative_timeline(events) -> str:
-    """The incident's timeline as an editable Markdown list, one line per event."""
-    lines = []
-    for event in events:
-        when = date_format(timezone.localtime(event.occurred_at), "j M H:i")
-        what = event.get_kind_display()
-        if event.old_value:
-            what += f" ({event.old_value} → {event.new_value})"
-        if event.body:
-            what += f": {event.body}"
-        lines.append(f"- **{when}** {what} — {_person(event.author)}")
-    return "\n".join(lines)
+        self.by_section = by_section
 
 
 def _editable(postmortem: Postmortem) -> None:
@@ -69,10 +53,21 @@ def _editable(postmortem: Postmortem) -> None:
         raise ValidationError("This postmortem is published; its text can no longer change.")
 
 
+def _lock_editable(postmortem_pk: int) -> Postmortem:
+    """Lock the postmortem's row and check it is still a draft on that row. Every write to
+    the text or the factors takes this lock; publication takes it too, so nothing lands in a
+    postmortem after it was published from a page that still showed the draft."""
+    postmortem = Postmortem.objects.select_for_update().get(pk=postmortem_pk)
+    _editable(postmortem)
+    return postmortem
+
+
 @transaction.atomic
 def postmortem_start(*, incident: Incident, template: PostmortemTemplate, by: User) -> Postmortem:
     """Start the incident's postmortem from a template: one empty section per template
     section, except the narrative timeline, which begins as the incident's own timeline."""
+    # Locked so that a template edit committing meanwhile is seen whole or not at all.
+    template = PostmortemTemplate.objects.select_for_update().get(pk=template.pk)
     try:
         with transaction.atomic():
             postmortem = Postmortem.objects.create(
@@ -80,11 +75,20 @@ def postmortem_start(*, incident: Incident, template: PostmortemTemplate, by: Us
             )
     except IntegrityError:
         raise ValidationError("This incident already has a postmortem.") from None
-    events = TimelineEvent.objects.filter(incident=incident).select_related("author")
+    events = list(TimelineEvent.objects.filter(incident=incident).select_related("author"))
     contents = []
     for section in template.sections.all():
-        body = narrative_timeline(events) if section.kind == TemplateSection.Kind.TIMELINE else ""
-        contents.append(SectionContent(postmortem=postmortem, section=section, body=body))
+        content = SectionContent(
+            postmortem=postmortem,
+            section=section,
+            title=section.title,
+            position=section.position,
+            required=section.required,
+        )
+        if section.kind == TemplateSection.Kind.TIMELINE:
+            content.body = narrative_timeline(events)
+            content.imported_event_ids = [event.pk for event in events]
+        contents.append(content)
     SectionContent.objects.bulk_create(contents)
     for content in contents:
         if content.body:
@@ -104,17 +108,26 @@ def section_save(
     restored_from: SectionRevision | None = None,
 ) -> SectionContent:
     """Save a section's text as a new revision. Refused with SectionConflict when the section
-    was saved by someone else since the editor loaded `expected_version`."""
+    was saved by someone else since the editor loaded `expected_version`. Text equal to the
+    current text is no change, whatever the version: a retried save that had gone through
+    must not come back as a conflict with itself."""
+    _lock_editable(content.postmortem_id)
     content = (
-        SectionContent.objects.select_for_update()
-        .select_related("postmortem", "section")
+        SectionContent.objects.select_for_update(of=("self",))
+        .select_related("postmortem", "section", "updated_by")
         .get(pk=content.pk)
     )
-    _editable(content.postmortem)
-    if content.version != expected_version:
-        raise SectionConflict(content)
     if body == content.body:
         return content
+    if content.version != expected_version:
+        raise SectionConflict(content)
+    return _write(content, body=body, by=by, restored_from=restored_from)
+
+
+def _write(
+    content: SectionContent, *, body: str, by: User, restored_from: SectionRevision | None = None
+) -> SectionContent:
+    """Store new text on a locked content row, as a new revision."""
     content.body = body
     content.version += 1
     content.updated_by = by
@@ -126,29 +139,43 @@ def section_save(
     return content
 
 
-def revision_restore(*, revision: SectionRevision, by: User) -> SectionContent:
-    """Make an older revision's text the section's current text, as a new revision."""
-    content = revision.content
-    content.refresh_from_db()
+def revision_restore(
+    *, revision: SectionRevision, by: User, expected_version: int
+) -> SectionContent:
+    """Make an older revision's text the section's current text, as a new revision.
+    `expected_version` is the current version the history page showed; a save landing after
+    it is a SectionConflict, not something to overwrite unseen."""
     return section_save(
-        content=content,
+        content=revision.content,
         body=revision.body,
         by=by,
-        expected_version=content.version,
+        expected_version=expected_version,
         restored_from=revision,
     )
 
 
-def timeline_refresh(*, content: SectionContent, by: User, expected_version: int) -> SectionContent:
-    """Append incident timeline events logged since the narrative was last imported."""
-    events = TimelineEvent.objects.filter(incident=content.postmortem.incident).select_related(
-        "author"
-    )
-    missing = [line for line in narrative_timeline(events).splitlines() if line not in content.body]
-    if not missing:
-        return content
-    body = content.body.rstrip("\n") + ("\n" if content.body.strip() else "") + "\n".join(missing)
-    return section_save(content=content, body=body, by=by, expected_version=expected_version)
+@transaction.atomic
+def timeline_refresh(*, content: SectionContent, by: User) -> int:
+    """Append to the narrative the incident timeline events not imported into it yet, in the
+    order they occurred, and return how many. What writers changed or removed in the text
+    stays as they left it; no version check is needed, as nothing typed is replaced."""
+    postmortem = _lock_editable(content.postmortem_id)
+    content = SectionContent.objects.select_for_update().get(pk=content.pk)
+    imported = set(content.imported_event_ids)
+    events = [
+        event
+        for event in TimelineEvent.objects.filter(incident_id=postmortem.incident_id)
+        .select_related("author")
+        .order_by("occurred_at", "pk")
+        if event.pk not in imported
+    ]
+    if not events:
+        return 0
+    text = content.body.rstrip("\n")
+    body = text + ("\n" if text.strip() else "") + narrative_timeline(events)
+    content.imported_event_ids = sorted(imported | {event.pk for event in events})
+    _write(content, body=body, by=by)
+    return len(events)
 
 
 @transaction.atomic
@@ -160,61 +187,47 @@ def factor_add(
     by: User,
     timeline_event: TimelineEvent | None = None,
 ) -> ContributingFactor:
-    _editable(postmortem)
+    postmortem = _lock_editable(postmortem.pk)
     if not description.strip():
         raise ValidationError({"description": "Describe the condition that contributed."})
     if timeline_event is not None and timeline_event.incident_id != postmortem.incident_id:
         raise ValidationError({"timeline_event": "That event belongs to another incident."})
-    return ContributingFactor.objects.create(
+    factor = ContributingFactor.objects.create(
         postmortem=postmortem,
         category=category,
         description=description.strip(),
         timeline_event=timeline_event,
         created_by=by,
     )
+    # Did an earlier fix for this kind of factor on these services hold? Mark those that did not.
+    mark_recurrences(postmortem=postmortem)
+    return factor
 
 
 @transaction.atomic
 def factor_remove(*, factor: ContributingFactor, by: User) -> None:
-    _editable(factor.postmortem)
-    factor.delete()
-
-
-def missing_required_sections(postmortem: Postmortem) -> list[str]:
-    missing = []
-    for content in postmortem.contents.select_related("section"):
-        section = content.section
-        if not section.required:
-            continue
-        if section.kind == TemplateSection.Kind.CONTRIBUTING_FACTORS:
-            if not content.body.strip() and not postmortem.contributing_factors.exists():
-                missing.append(section.title)
-        elif not content.body.strip():
-            missing.append(section.title)
-    return missing
-
-
-def coach_flag_count(postmortem: Postmortem) -> int:
-    texts = [content.body for content in postmortem.contents.all()]
-    texts += [factor.description for factor in postmortem.contributing_factors.all()]
-    return len(coach.coach_text("\n\n".join(texts)))
+    _lock_editable(factor.postmortem_id)
+    ContributingFactor.objects.filter(pk=factor.pk).delete()
 
 
 @transaction.atomic
 def postmortem_publish(
-    *, postmortem: Postmortem, by: User, acknowledge_flags: bool = False
+    *, postmortem: Postmortem, by: User, acknowledged_count: int = 0
 ) -> Postmortem:
     """Publish: every required section written, blameful wording either addressed or its
     presence acknowledged (and recorded), the incident's facts frozen as they stand now.
+    `acknowledged_count` is how many flags the writer was shown and accepted; more flags
+    now than that (someone wrote meanwhile) is refused again, so nothing is accepted unseen.
     The incident's team is told by email once the transaction commits."""
     postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
     if postmortem.is_published:
         raise ValidationError("This postmortem is already published.")
     if missing := missing_required_sections(postmortem):
         raise ValidationError("Write the required sections first: " + ", ".join(missing) + ".")
-    flags = coach_flag_count(postmortem)
-    if flags and not acknowledge_flags:
-        raise UnaddressedCoachFlags(flags)
+    by_section = coach_flags_by_section(postmortem)
+    flags = sum(len(found) for _, found in by_section)
+    if flags > acknowledged_count:
+        raise UnaddressedCoachFlags(flags, by_section)
     now = timezone.now()
     postmortem.status = Postmortem.Status.PUBLISHED
     postmortem.published_at = now
@@ -239,7 +252,7 @@ def review_request(
 ) -> list[ReviewRequest]:
     """Ask people, or every member of a team, to review. The postmortem moves to review and
     each new reviewer is emailed once the transaction commits."""
-    _editable(postmortem)
+    postmortem = _lock_editable(postmortem.pk)
     people = {user.pk: user for user in reviewers}
     if team is not None:
         people.update({user.pk: user for user in team.members.filter(is_active=True)})
@@ -252,17 +265,28 @@ def review_request(
         for pk, user in people.items()
         if pk not in already
     )
-    if postmortem.status == Postmortem.Status.DRAFT:
-        postmortem.status = Postmortem.Status.IN_REVIEW
-        postmortem.save(update_fields=["status", "updated_at"])
-    ids = [review.pk for review in created]
-    if ids:
-        transaction.on_commit(lambda: tasks.notify_review_requested.delay(ids))
+    # Only a draft moves to review; a guarded update can never move a published one back.
+    Postmortem.objects.filter(pk=postmortem.pk, status=Postmortem.Status.DRAFT).update(
+        status=Postmortem.Status.IN_REVIEW, updated_at=timezone.now()
+    )
+    for review in created:
+        transaction.on_commit(lambda pk=review.pk: tasks.notify_review_requested.delay(pk))
     return created
 
 
 @transaction.atomic
+def review_withdraw(*, review: ReviewRequest, by: User) -> None:
+    """Withdraw a review request. The person no longer reads the draft, unless they may
+    change it anyway; their comments stay."""
+    _lock_editable(review.postmortem_id)
+    ReviewRequest.objects.filter(pk=review.pk).delete()
+
+
+@transaction.atomic
 def review_approve(*, postmortem: Postmortem, by: User) -> ReviewRequest:
+    postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
+    if postmortem.is_published:
+        raise ValidationError("This postmortem is published; the review is over.")
     review = postmortem.reviews.select_for_update().filter(reviewer=by).first()
     if review is None:
         raise ValidationError("Only the people asked to review can approve.")
@@ -301,6 +325,8 @@ def comment_add(
 @transaction.atomic
 def comment_resolve(*, comment: ReviewComment, by: User, resolved: bool = True) -> ReviewComment:
     """Resolve (or reopen) a comment's whole thread."""
+    if Postmortem.objects.get(pk=comment.postmortem_id).is_published:
+        raise ValidationError("This postmortem is published; the review is over.")
     root = comment.thread or comment
     root.resolved_at = timezone.now() if resolved else None
     root.resolved_by = by if resolved else None
@@ -319,6 +345,8 @@ def meeting_schedule(
     by: User,
 ) -> ReviewMeeting:
     """Schedule the review meeting; participants get an iCalendar invitation by email."""
+    if Postmortem.objects.get(pk=postmortem.pk).is_published:
+        raise ValidationError("This postmortem is published; its review is over.")
     if starts_at < timezone.now() - timedelta(minutes=5):
         raise ValidationError({"starts_at": "The meeting cannot start in the past."})
     if not 5 <= duration_minutes <= 8 * 60:
@@ -330,8 +358,15 @@ def meeting_schedule(
         location=location.strip(),
         organiser=by,
     )
-    people = {user.pk: user for user in participants}
+    people = {user.pk: user for user in participants if user.is_active}
     people[by.pk] = by
     meeting.participants.set(people.values())
+    # The invitation links to the draft: participants who could not read it become reviewers.
+    already = set(postmortem.reviews.values_list("reviewer_id", flat=True))
+    ReviewRequest.objects.bulk_create(
+        ReviewRequest(postmortem=postmortem, reviewer=user, requested_by=by)
+        for user in people.values()
+        if user.pk not in already and not can_edit(user, postmortem)
+    )
     transaction.on_commit(lambda: tasks.send_meeting_invitation.delay(meeting.pk))
     return meeting

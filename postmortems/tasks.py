@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.template.loader import render_to_string
 
-from .calendar import meeting_ics
+from .calendar import meeting_invitation_ics
 from .models import Postmortem, ReviewMeeting, ReviewRequest
 
 
@@ -24,7 +24,7 @@ def notify_postmortem_published(postmortem_id: int) -> int:
         return 0
     context = {"postmortem": postmortem, "site_url": settings.SITE_URL}
     send_mail(
-        subject=f"Postmortem published: {postmortem.title}",
+        subject=_subject(f"Postmortem published: {postmortem.title}"),
         message=render_to_string("postmortems/email/published.txt", context),
         html_message=render_to_string("postmortems/email/published.html", context),
         from_email=None,
@@ -33,29 +33,35 @@ def notify_postmortem_published(postmortem_id: int) -> int:
     return len(recipients)
 
 
+def _subject(text: str) -> str:
+    """A title on one line: a newline in a subject would break the message's headers."""
+    return " ".join(text.split())
+
+
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def notify_review_requested(review_ids: list[int]) -> int:
-    """Email each new reviewer a link to the postmortem. Returns emails sent."""
-    reviews = ReviewRequest.objects.filter(pk__in=review_ids).select_related(
-        "postmortem__incident", "reviewer", "requested_by"
+def notify_review_requested(review_id: int) -> int:
+    """Email one new reviewer a link to the postmortem. One task per review, so that a retry
+    after a mail server error does not email again the reviewers already told. Returns
+    emails sent (0 or 1); a withdrawn request or an inactive reviewer gets none."""
+    review = (
+        ReviewRequest.objects.filter(pk=review_id, reviewer__is_active=True)
+        .exclude(reviewer__email="")
+        .select_related("postmortem__incident", "reviewer", "requested_by")
+        .first()
     )
-    messages = []
-    for review in reviews:
-        if not review.reviewer.email:
-            continue
-        context = {"review": review, "postmortem": review.postmortem, "site_url": settings.SITE_URL}
-        message = EmailMultiAlternatives(
-            subject=f"Review requested: {review.postmortem.title}",
-            body=render_to_string("postmortems/email/review_requested.txt", context),
-            to=[review.reviewer.email],
-        )
-        message.attach_alternative(
-            render_to_string("postmortems/email/review_requested.html", context), "text/html"
-        )
-        messages.append(message)
-    for message in messages:
-        message.send()
-    return len(messages)
+    if review is None:
+        return 0
+    context = {"review": review, "postmortem": review.postmortem, "site_url": settings.SITE_URL}
+    message = EmailMultiAlternatives(
+        subject=_subject(f"Review requested: {review.postmortem.title}"),
+        body=render_to_string("postmortems/email/review_requested.txt", context),
+        to=[review.reviewer.email],
+    )
+    message.attach_alternative(
+        render_to_string("postmortems/email/review_requested.html", context), "text/html"
+    )
+    message.send()
+    return 1
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -64,15 +70,17 @@ def send_meeting_invitation(meeting_id: int) -> int:
     meeting = ReviewMeeting.objects.select_related("postmortem__incident", "organiser").get(
         pk=meeting_id
     )
-    recipients = [person.email for person in meeting.participants.all() if person.email]
+    recipients = [
+        person.email for person in meeting.participants.all() if person.email and person.is_active
+    ]
     if not recipients:
         return 0
     context = {"meeting": meeting, "postmortem": meeting.postmortem, "site_url": settings.SITE_URL}
     message = EmailMultiAlternatives(
-        subject=f"Postmortem review: {meeting.postmortem.title}",
+        subject=_subject(f"Postmortem review: {meeting.postmortem.title}"),
         body=render_to_string("postmortems/email/meeting.txt", context),
         to=recipients,
     )
-    message.attach("review.ics", meeting_ics(meeting), "text/calendar; method=REQUEST")
+    message.attach("review.ics", meeting_invitation_ics(meeting), "text/calendar; method=REQUEST")
     message.send()
     return len(recipients)

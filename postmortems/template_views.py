@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from debrief.http import UNPROCESSABLE, add_service_errors, render_page_or_fragment
 from debrief.permissions import can_edit
-from incidents.views import UNPROCESSABLE, add_service_errors
 
 from . import template_services as services
 from .models import Postmortem, PostmortemTemplate, TemplateSection
@@ -58,8 +58,7 @@ def _detail_url(template: PostmortemTemplate) -> str:
 def template_list(request):
     page = Paginator(_template_list(), TEMPLATES_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "may_create": may_keep_templates(request.user)}
-    name = "postmortems/templates/list.html"
-    return render(request, f"{name}#results" if request.htmx else name, context)
+    return render_page_or_fragment(request, "postmortems/templates/list.html", "results", context)
 
 
 def _render_detail(request, template: PostmortemTemplate, clone_form=None, status=200):

@@ -11,6 +11,11 @@ urlpatterns = [
     path("postmortems/<int:pk>/export.md", views.postmortem_export, name="export"),
     path("postmortems/<int:pk>/review/request/", views.review_request, name="review-request"),
     path("postmortems/<int:pk>/review/approve/", views.review_approve, name="review-approve"),
+    path(
+        "postmortems/<int:pk>/review/<int:review_pk>/withdraw/",
+        views.review_withdraw,
+        name="review-withdraw",
+    ),
     path("postmortems/<int:pk>/meetings/", views.meeting_schedule, name="meeting-schedule"),
     path(
         "postmortems/<int:pk>/meetings/<int:meeting_pk>.ics",

@@ -3,15 +3,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from debrief.permissions import can_edit, can_view
+from debrief.http import UNPROCESSABLE, add_service_errors
+from debrief.people import display_name
+from debrief.permissions import (
+    can_comment,
+    can_download_invitation,
+    can_edit,
+    can_resolve,
+    can_view,
+)
 from incidents.models import Incident
-from incidents.views import UNPROCESSABLE, add_service_errors
 
 from . import coach, selectors, services
-from .calendar import meeting_ics as meeting_calendar
+from .calendar import meeting_invitation_ics
 from .diff import line_diff
 from .export import postmortem_markdown
 from .facts import postmortem_facts
@@ -26,8 +34,10 @@ from .forms import (
 )
 from .models import (
     ContributingFactor,
+    Postmortem,
     ReviewComment,
     ReviewMeeting,
+    ReviewRequest,
     SectionContent,
     SectionRevision,
     TemplateSection,
@@ -37,7 +47,7 @@ from .models import (
 def _postmortem(request, pk: int, *, for_edit: bool = False):
     try:
         postmortem = selectors.postmortem_detail(pk=pk)
-    except selectors.Postmortem.DoesNotExist:
+    except Postmortem.DoesNotExist:
         raise Http404("No such postmortem.") from None
     if not can_view(request.user, postmortem):
         raise PermissionDenied
@@ -58,7 +68,7 @@ def postmortem_start(request, incident_pk: int):
     incident = get_object_or_404(Incident.objects.select_related("team"), pk=incident_pk)
     if not can_edit(request.user, incident):
         raise PermissionDenied
-    form = StartForm(request.POST)
+    form = StartForm(request.POST, team=incident.team)
     if form.is_valid():
         try:
             postmortem = services.postmortem_start(
@@ -95,9 +105,10 @@ def _overview(request, postmortem, status=200, **forms):
         "meeting_form": MeetingForm(),
         "reviews": reviews,
         "my_review": next((r for r in reviews if r.reviewer_id == request.user.pk), None),
-        "meetings": postmortem.meetings.prefetch_related("participants"),
+        "meetings": postmortem.meetings.all(),
+        "time_zone": timezone.get_current_timezone_name(),
         "open_threads": selectors.open_thread_count(postmortem=postmortem),
-        "missing": services.missing_required_sections(postmortem),
+        "missing": selectors.missing_required_sections(postmortem),
         **forms,
     }
     return render(request, "postmortems/overview.html", context, status=status)
@@ -118,7 +129,7 @@ def _section_context(request, postmortem, content, form=None, **extra):
         "can_edit": can_edit(request.user, postmortem) and not postmortem.is_published,
         "threads": selectors.comment_threads(postmortem=postmortem, section=content.section),
         "comment_form": CommentForm(),
-        "can_comment": not postmortem.is_published,
+        "can_comment": can_comment(request.user, postmortem),
         **extra,
     }
 
@@ -136,6 +147,7 @@ def section_edit(request, pk: int, key: str):
     form = SectionForm(request.POST)
     status, extra = 200, {}
     if form.is_valid():
+        request_version = form.cleaned_data["version"]
         try:
             content = services.section_save(
                 content=content,
@@ -150,10 +162,14 @@ def section_edit(request, pk: int, key: str):
             status = UNPROCESSABLE
         else:
             if not request.htmx:
-                messages.success(request, f"{content.section.title} saved.")
+                messages.success(request, f"{content.title} saved.")
                 return redirect("postmortems:section", pk=pk, key=key)
             form = SectionForm(initial={"body": content.body, "version": content.version})
-            extra = {"saved": content}
+            extra = {
+                "saved": content,
+                "unchanged": content.version == form.initial["version"]
+                and content.version == request_version,
+            }
     else:
         status = UNPROCESSABLE
     context = _section_context(request, postmortem, content, form, **extra)
@@ -164,7 +180,7 @@ def section_edit(request, pk: int, key: str):
 @require_POST
 def section_preview(request, pk: int, key: str):
     """Markdown preview and coaching for text as typed, before it is saved."""
-    postmortem = _postmortem(request, pk)
+    postmortem = _postmortem(request, pk, for_edit=True)
     content = _content(postmortem, key)
     form = SectionForm(request.POST)
     form.is_valid()
@@ -205,7 +221,21 @@ def revision_restore(request, pk: int, key: str, version: int):
     content = _content(postmortem, key)
     revision = get_object_or_404(SectionRevision, content=content, version=version)
     try:
-        services.revision_restore(revision=revision, by=request.user)
+        expected_version = int(request.POST.get("current", ""))
+    except ValueError:
+        messages.error(request, "Reload the history and choose the version again.")
+        return redirect("postmortems:section-history", pk=pk, key=key)
+    try:
+        services.revision_restore(
+            revision=revision, by=request.user, expected_version=expected_version
+        )
+    except services.SectionConflict:
+        messages.error(
+            request,
+            "Someone saved this section after you opened its history; nothing was restored. "
+            "Look at the latest version, then restore again if you still want to.",
+        )
+        return redirect("postmortems:section-history", pk=pk, key=key)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -218,21 +248,21 @@ def timeline_refresh(request, pk: int, key: str):
     postmortem = _postmortem(request, pk, for_edit=True)
     content = _content(postmortem, key)
     try:
-        services.timeline_refresh(
-            content=content, by=request.user, expected_version=int(request.POST.get("version", -1))
-        )
-    except services.SectionConflict:
-        messages.error(request, "Someone saved the timeline meanwhile; reload and try again.")
+        added = services.timeline_refresh(content=content, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "New incident timeline events added.")
+        if added:
+            messages.success(request, f"{added} incident timeline event(s) added at the end.")
+        else:
+            messages.info(request, "No incident timeline events logged since the last import.")
     return redirect("postmortems:section", pk=pk, key=key)
 
 
-def _factors_response(request, postmortem, form, status=200):
+def _factors_response(request, postmortem, form, status=200, error=""):
     context = {
         "postmortem": postmortem,
+        "factors_error": error,
         "factors": postmortem.contributing_factors.select_related("category", "timeline_event"),
         "factor_form": form,
         "can_edit": True,
@@ -265,7 +295,19 @@ def factor_add(request, pk: int):
 def factor_remove(request, pk: int, factor_pk: int):
     postmortem = _postmortem(request, pk, for_edit=True)
     factor = get_object_or_404(ContributingFactor, pk=factor_pk, postmortem=postmortem)
-    services.factor_remove(factor=factor, by=request.user)
+    try:
+        services.factor_remove(factor=factor, by=request.user)
+    except ValidationError as error:
+        if request.htmx:
+            return _factors_response(
+                request,
+                postmortem,
+                FactorForm(postmortem=postmortem),
+                status=UNPROCESSABLE,
+                error=" ".join(error.messages),
+            )
+        messages.error(request, " ".join(error.messages))
+        return redirect(_factors_url(postmortem))
     if request.htmx:
         return _factors_response(request, postmortem, FactorForm(postmortem=postmortem))
     messages.success(request, "Contributing factor removed.")
@@ -283,18 +325,20 @@ def _factors_url(postmortem) -> str:
 def postmortem_publish(request, pk: int):
     postmortem = _postmortem(request, pk, for_edit=True)
     form = PublishForm(request.POST)
-    form.is_valid()
     try:
         services.postmortem_publish(
-            postmortem=postmortem,
-            by=request.user,
-            acknowledge_flags=form.cleaned_data.get("acknowledge_flags", False),
+            postmortem=postmortem, by=request.user, acknowledged_count=form.acknowledged()
         )
     except services.UnaddressedCoachFlags as unaddressed:
         messages.warning(
             request,
-            f"The writing coach still flags {unaddressed.count} passage(s). Reframe them, or "
-            "tick “Publish anyway” to acknowledge them; your acknowledgement is recorded.",
+            f"The writing coach still flags {unaddressed.count} passage(s), listed below. "
+            "Reframe them, or tick “Publish anyway” to acknowledge them; your acknowledgement "
+            "is recorded.",
+        )
+        publish_form = PublishForm(initial={"acknowledged_count": unaddressed.count})
+        return _overview(
+            request, postmortem, status=409, publish_form=publish_form, unaddressed=unaddressed
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -337,6 +381,21 @@ def review_request(request, pk: int):
 
 
 @require_POST
+def review_withdraw(request, pk: int, review_pk: int):
+    postmortem = _postmortem(request, pk, for_edit=True)
+    review = get_object_or_404(
+        ReviewRequest.objects.select_related("reviewer"), pk=review_pk, postmortem=postmortem
+    )
+    try:
+        services.review_withdraw(review=review, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Review request to {display_name(review.reviewer)} withdrawn.")
+    return redirect(postmortem)
+
+
+@require_POST
 def review_approve(request, pk: int):
     postmortem = _postmortem(request, pk)
     try:
@@ -354,7 +413,7 @@ def _comments_response(request, postmortem, content, form=None, status=200):
         "section": content.section,
         "threads": selectors.comment_threads(postmortem=postmortem, section=content.section),
         "comment_form": form or CommentForm(),
-        "can_comment": not postmortem.is_published,
+        "can_comment": can_comment(request.user, postmortem),
     }
     return render(request, "postmortems/section.html#comments", context, status=status)
 
@@ -362,6 +421,8 @@ def _comments_response(request, postmortem, content, form=None, status=200):
 @require_POST
 def comment_add(request, pk: int, key: str):
     postmortem = _postmortem(request, pk)
+    if not can_comment(request.user, postmortem):
+        raise PermissionDenied
     content = _content(postmortem, key)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -396,6 +457,8 @@ def comment_add(request, pk: int, key: str):
 @require_POST
 def comment_resolve(request, pk: int, comment_pk: int):
     postmortem = _postmortem(request, pk)
+    if not can_resolve(request.user, postmortem):
+        raise PermissionDenied
     comment = get_object_or_404(
         ReviewComment.objects.select_related("section"), pk=comment_pk, postmortem=postmortem
     )
@@ -426,6 +489,11 @@ def meeting_schedule(request, pk: int):
 def meeting_ics(request, pk: int, meeting_pk: int):
     postmortem = _postmortem(request, pk)
     meeting = get_object_or_404(ReviewMeeting, pk=meeting_pk, postmortem=postmortem)
-    response = HttpResponse(meeting_calendar(meeting), content_type="text/calendar; charset=utf-8")
+    if not can_download_invitation(request.user, meeting):
+        raise PermissionDenied
+    response = HttpResponse(
+        meeting_invitation_ics(meeting, method="PUBLISH"),
+        content_type="text/calendar; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="postmortem-review-{meeting.pk}.ics"'
     return response

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django import template
 
+from debrief.people import display_name
+
 register = template.Library()
 
 
@@ -28,7 +30,5 @@ def duration(value: timedelta | None) -> str:
 
 @register.filter
 def person(user) -> str:
-    """How Debrief names a person: their full name, else their username."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    """How Debrief names a person: their full name, else their username; "" for nobody."""
+    return display_name(user)

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from incidents import services
@@ -72,3 +73,51 @@ def test_a_save_that_does_not_reach_the_server_is_retried(page, incident, alice)
     expect(state).to_have_text(re.compile(r"Saved at \d\d:\d\d"), timeout=10_000)
     assert failures
     assert postmortem.contents.get(section__key="summary").body == "Written on a train."
+
+
+def test_a_save_after_the_session_ended_keeps_the_text_and_says_why(page, incident, alice):
+    postmortem = postmortem_services.postmortem_start(
+        incident=incident, template=PostmortemTemplate.objects.get(slug="standard"), by=alice
+    )
+    log_in(page, "alice", "alice-password")
+    page.goto(f"/postmortems/{postmortem.pk}/sections/summary/")
+    page.wait_for_load_state("load")
+    Session.objects.all().delete()
+    editor = page.get_by_role("textbox", name=re.compile(r"^Summary"))
+    editor.fill("Typed while the session ended.")
+
+    state = page.locator(".save-state")
+    expect(state).to_contain_text("You are signed out. Sign in in another tab")
+    expect(page).to_have_url(re.compile(r"/sections/summary/$"))
+    expect(editor).to_have_value("Typed while the session ended.")
+    # No retries against a refusal: the message stays until the writer acts.
+    page.wait_for_timeout(3500)
+    expect(state).to_contain_text("You are signed out")
+
+    # Signing in again in another tab, then pressing Save, saves the text.
+    other_tab = page.context.new_page()
+    log_in(other_tab, "alice", "alice-password")
+    other_tab.close()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(state).to_have_text(re.compile(r"Saved at \d\d:\d\d"))
+    assert postmortem.contents.get(section__key="summary").body == "Typed while the session ended."
+
+
+def test_leaving_with_unsaved_text_asks_first(page, incident, alice):
+    postmortem = postmortem_services.postmortem_start(
+        incident=incident, template=PostmortemTemplate.objects.get(slug="standard"), by=alice
+    )
+    log_in(page, "alice", "alice-password")
+    page.goto(f"/postmortems/{postmortem.pk}/sections/summary/")
+    page.wait_for_load_state("load")
+    page.route(
+        re.compile(r"/sections/summary/$"), lambda route: route.abort("internetdisconnected")
+    )
+    page.get_by_role("textbox", name=re.compile(r"^Summary")).fill("Not saved yet.")
+    expect(page.locator(".save-state")).to_contain_text("retrying")
+
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from postmortems import services
 from postmortems.coach import coach_text
 from postmortems.models import (
     CoachTerm,
@@ -259,3 +260,19 @@ def test_a_teams_template_is_edited_with_its_sections_inline(admin_client, payme
     page = admin_client.get(admin_url(PostmortemTemplate, "change", template.pk))
     assert 'name="sections-0-prompt"' in page.text
     assert 'name="_save"' in page.text
+
+
+def test_sections_in_use_keep_their_key_and_kind(admin_client, payments, alice, incident):
+    template = PostmortemTemplate.objects.create(name="Payments", slug="payments", team=payments)
+    TemplateSection.objects.create(template=template, key="summary", title="Summary", prompt="?")
+    page = admin_client.get(admin_url(PostmortemTemplate, "change", template.pk))
+    assert 'name="sections-0-key"' in page.text
+    services.postmortem_start(incident=incident, template=template, by=alice)
+    page = admin_client.get(admin_url(PostmortemTemplate, "change", template.pk))
+    assert 'name="sections-0-prompt"' in page.text
+    assert 'name="sections-0-key"' not in page.text
+    assert 'name="sections-0-kind"' not in page.text
+
+
+def test_contributing_factors_cannot_be_added_or_changed_in_the_admin(admin_client, postmortem):
+    assert admin_client.get(admin_url(ContributingFactor, "add")).status_code == 403

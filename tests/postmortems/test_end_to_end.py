@@ -56,10 +56,14 @@ def test_write_review_and_publish(
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(f"/postmortems/{postmortem.pk}/review/request/", {"reviewers": [bob.pk]})
     first = postmortem.contents.select_related("section").first().section
-    bob_client.post(
+    commented = bob_client.post(
         f"/postmortems/{postmortem.pk}/sections/{first.key}/comments/", {"body": "Clear. Thanks."}
     )
-    bob_client.post(f"/postmortems/{postmortem.pk}/review/approve/")
+    assert commented.status_code == 302
+    approved = bob_client.post(f"/postmortems/{postmortem.pk}/review/approve/", follow=True)
+    assert "Your approval is recorded." in approved.text
+    assert postmortem.reviews.get(reviewer=bob).approved_at is not None
+    assert postmortem.comments.get().body == "Clear. Thanks."
 
     # Publish, and everyone can read it.
     with django_capture_on_commit_callbacks(execute=True):

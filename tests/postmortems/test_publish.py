@@ -1,9 +1,10 @@
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents import services as incident_services
-from postmortems import services
+from postmortems import selectors, services
 from postmortems.models import FactorCategory, Postmortem
 
 from .conftest import section_of
@@ -57,10 +58,17 @@ def test_blameful_wording_needs_an_acknowledgement_which_is_recorded(
     postmortem.refresh_from_db()
     assert postmortem.status == Postmortem.Status.DRAFT
 
-    alice_client.post(f"/postmortems/{postmortem.pk}/publish/", {"acknowledge_flags": "on"})
+    seen = selectors.coach_flag_count(postmortem)
+    assert f'name="acknowledged_count" value="{seen}"' in response.text
+    assert "Publish anyway" in response.text
+    assert "<mark>should have</mark>" in response.text
+    alice_client.post(
+        f"/postmortems/{postmortem.pk}/publish/",
+        {"acknowledge_flags": "on", "acknowledged_count": seen},
+    )
     postmortem.refresh_from_db()
     assert postmortem.status == Postmortem.Status.PUBLISHED
-    assert postmortem.coach_flags_at_publish >= 1
+    assert postmortem.coach_flags_at_publish == seen
     assert postmortem.coach_flags_acknowledged_by == alice
     assert postmortem.coach_flags_acknowledged_at is not None
 
@@ -89,7 +97,7 @@ def test_a_published_postmortem_no_longer_changes(alice, postmortem):
     write_everything(postmortem, alice)
     services.postmortem_publish(postmortem=postmortem, by=alice)
     summary = section_of(postmortem, "text")
-    with pytest.raises(Exception, match="published"):
+    with pytest.raises(ValidationError, match="published"):
         services.section_save(
             content=summary, body="rewrite", by=alice, expected_version=summary.version
         )
@@ -105,3 +113,26 @@ def test_markdown_export_has_every_section_and_factor(alice_client, alice, postm
     for content in postmortem.contents.select_related("section"):
         assert f"## {content.section.title}" in text
     assert "- **Dependency or third party**: The payment processor" in text
+
+
+def test_the_acknowledgement_is_offered_only_after_a_refusal(alice_client, postmortem):
+    page = alice_client.get(f"/postmortems/{postmortem.pk}/")
+    assert "Publish anyway" not in page.text
+
+
+def test_flags_written_after_the_acknowledgement_are_refused_again(alice, postmortem):
+    write_everything(postmortem, alice, text="The on-call engineer should have noticed.")
+    with pytest.raises(services.UnaddressedCoachFlags) as refused:
+        services.postmortem_publish(postmortem=postmortem, by=alice)
+    seen = refused.value.count
+    summary = section_of(postmortem, "text")
+    services.section_save(
+        content=summary,
+        body="Someone failed to check. They should have looked.",
+        by=alice,
+        expected_version=summary.version,
+    )
+    with pytest.raises(services.UnaddressedCoachFlags):
+        services.postmortem_publish(postmortem=postmortem, by=alice, acknowledged_count=seen)
+    postmortem.refresh_from_db()
+    assert postmortem.status == Postmortem.Status.DRAFT

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from postmortems import services
+from postmortems import selectors, services
 from postmortems.models import Postmortem
 
 from .conftest import section_of
@@ -57,3 +57,32 @@ def test_someone_outside_the_team_cannot_start_one(bob_client, incident, standar
 
 def test_a_draft_is_for_the_team_until_published(bob_client, postmortem):
     assert bob_client.get(f"/postmortems/{postmortem.pk}/").status_code == 403
+
+
+def test_template_edits_leave_started_postmortems_as_they_were(
+    alice, alice_client, incident, payments
+):
+    from postmortems.models import PostmortemTemplate, TemplateSection
+
+    template = PostmortemTemplate.objects.create(name="Payments", slug="payments", team=payments)
+    section = TemplateSection.objects.create(
+        template=template, key="summary", title="Summary", prompt="?", required=False
+    )
+    postmortem = services.postmortem_start(incident=incident, template=template, by=alice)
+    TemplateSection.objects.filter(pk=section.pk).update(title="Renamed", required=True)
+
+    page = alice_client.get(f"/postmortems/{postmortem.pk}/")
+    assert "Summary" in page.text
+    assert "Renamed" not in page.text
+    assert selectors.missing_required_sections(postmortem) == []
+
+
+def test_another_teams_template_cannot_be_chosen(alice_client, incident, platform):
+    from postmortems.models import PostmortemTemplate
+
+    theirs = PostmortemTemplate.objects.create(name="Platform", slug="platform", team=platform)
+    response = alice_client.post(
+        f"/incidents/{incident.pk}/postmortem/start/", {"template": theirs.pk}
+    )
+    assert response.status_code == 302
+    assert not Postmortem.objects.exists()

@@ -1,0 +1,180 @@
+"""How well follow-ups get done: completion statistics for a team or the whole organisation,
+computed by the database. The learning dashboards reuse them.
+
+Medians use PostgreSQL's percentile_cont. Elsewhere (SQLite) the database sorts the values and
+returns only the one or two middle rows, which Python averages. Both work on whole
+microseconds: a median of integers is an integer or ends in .5, which a double holds exactly,
+so percentile_cont's interpolation and the average of the two middle values are equal to the
+last digit, and both backends give the same answer.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import NotSupportedError, connections
+from django.db.models import Aggregate, BigIntegerField, Count, F, FloatField, Func, Q, QuerySet
+from django.utils import timezone
+
+from incidents.models import Team
+from postmortems.models import Postmortem
+
+from .models import ActionItem
+
+MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+class DurationMicroseconds(Func):
+    """`end - start` in whole microseconds: an integer every backend sorts and averages alike."""
+
+    arity = 2
+    output_field = BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("Durations in microseconds need SQLite or PostgreSQL.")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django registers this function on every SQLite connection; it returns microseconds.
+        return super().as_sql(
+            compiler, connection, template="django_timestamp_diff(%(expressions)s)"
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            arg_joiner=" - ",
+            template="(EXTRACT(EPOCH FROM (%(expressions)s)) * 1000000)::bigint",
+        )
+
+
+class PercentileContMedian(Aggregate):
+    """PostgreSQL's continuous median: halfway between the two middle values of an even count."""
+
+    function = "PERCENTILE_CONT"
+    name = "PercentileContMedian"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
+    arity = 1
+    output_field = FloatField()
+    window_compatible = False
+
+
+def median(queryset: QuerySet, expression) -> float | None:
+    """The median of `expression` over the rows of `queryset` (None when there are none),
+    computed by the database. NULL values are left out, as SQL aggregates do."""
+    rows = queryset.order_by().annotate(median_value=expression).filter(median_value__isnull=False)
+    if connections[queryset.db].vendor == "postgresql":
+        return rows.aggregate(value=PercentileContMedian("median_value"))["value"]
+    return _median_by_sorting(rows)
+
+
+def _median_by_sorting(rows: QuerySet) -> float | None:
+    """The portable median: the database sorts and returns the middle one or two values."""
+    count = rows.count()
+    if not count:
+        return None
+    middle = rows.order_by("median_value").values_list("median_value", flat=True)
+    values = list(middle[(count - 1) // 2 : count // 2 + 1])
+    return sum(values) / len(values)
+
+
+def median_duration(queryset: QuerySet, *, end: str, start: str) -> timedelta | None:
+    """The median of `end - start` (two datetime fields) over `queryset`; None when empty."""
+    value = median(queryset, DurationMicroseconds(end, start))
+    return None if value is None else timedelta(microseconds=value)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from `start` to `end`, both included, in the configured time zone."""
+
+    start: date
+    end: date
+
+    @property
+    def start_at(self) -> datetime:
+        return start_of_day(self.start)
+
+    @property
+    def end_before(self) -> datetime:
+        return start_of_day(self.end + timedelta(days=1))
+
+
+def start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass(frozen=True)
+class CompletionStatistics:
+    done_on_time: int
+    due_and_decided: int
+    median_days_to_close: float | None
+    open_count: int
+    overdue_count: int
+    postmortems: int
+    postmortem_items: int
+
+    @property
+    def on_time_share(self) -> float | None:
+        """Between 0 and 1; None when no item with a due date is done or overdue yet."""
+        return self.done_on_time / self.due_and_decided if self.due_and_decided else None
+
+    @property
+    def items_per_postmortem(self) -> float | None:
+        return self.postmortem_items / self.postmortems if self.postmortems else None
+
+
+def completion_statistics(
+    *, team: Team | None = None, period: Period | None = None, today: date | None = None
+) -> CompletionStatistics:
+    """Completion statistics of `team`'s follow-ups (ActionItem.team), or the whole
+    organisation's when no team is given, as they stand on `today` (default: today).
+
+    The items counted are those created within `period` (all of them without one), except
+    those of drills, which never count in statistics:
+
+    - on-time share = done_on_time / due_and_decided, where due_and_decided counts the items
+      with a due date that are done, or still open (open or in progress) past it; and
+      done_on_time counts those done whose completed_at, as a date in the configured time
+      zone, is on or before the due date. Items without a due date, won't-do items and open
+      items not yet due are in neither.
+    - median days to close: the median of completed_at - created_at over done items, in
+      days (fractional); None without done items. Won't-do items are not "closed" by work.
+    - open count: items open or in progress; overdue count: those of them due before today.
+    - items per postmortem: follow-ups of the published postmortems of the team's
+      (Incident.team) incidents published within `period`, divided by the number of those
+      postmortems, so postmortems without follow-ups count too; None without postmortems.
+    """
+    today = today or timezone.localdate()
+    items = ActionItem.objects.filter(incident__is_drill=False)
+    postmortems = Postmortem.objects.filter(
+        status=Postmortem.Status.PUBLISHED, incident__is_drill=False
+    )
+    if team is not None:
+        items = items.filter(team=team)
+        postmortems = postmortems.filter(incident__team=team)
+    if period is not None:
+        items = items.filter(created_at__gte=period.start_at, created_at__lt=period.end_before)
+        postmortems = postmortems.filter(
+            published_at__gte=period.start_at, published_at__lt=period.end_before
+        )
+
+    still_open = Q(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS])
+    done = Q(status=ActionItem.Status.DONE)
+    overdue = still_open & Q(due_date__lt=today)
+    counts = items.aggregate(
+        done_on_time=Count(
+            "pk", filter=done & Q(due_date__isnull=False, completed_at__date__lte=F("due_date"))
+        ),
+        due_and_decided=Count("pk", filter=Q(due_date__isnull=False) & (done | overdue)),
+        open_count=Count("pk", filter=still_open),
+        overdue_count=Count("pk", filter=overdue),
+    )
+    per_postmortem = postmortems.aggregate(
+        postmortems=Count("pk", distinct=True), postmortem_items=Count("action_items")
+    )
+    median_close = median(items.filter(done), DurationMicroseconds("completed_at", "created_at"))
+    return CompletionStatistics(
+        **counts,
+        **per_postmortem,
+        median_days_to_close=None if median_close is None else median_close / MICROSECONDS_PER_DAY,
+    )
