@@ -497,6 +497,46 @@ AGENT_OF_FAILURE = re.compile(
 )
 
 
+# Given names that are also everyday English words.
+WORDS_THAT_ARE_NAMES = frozenset(
+    {
+        "may",
+        "will",
+        "mark",
+        "bill",
+        "rose",
+        "grace",
+        "hope",
+        "faith",
+        "joy",
+        "sky",
+        "summer",
+        "june",
+        "april",
+        "august",
+        "dawn",
+        "art",
+        "pat",
+        "sue",
+        "jack",
+        "frank",
+        "gene",
+        "guy",
+        "ray",
+        "rob",
+        "nick",
+        "drew",
+        "chase",
+        "carol",
+        "lily",
+        "iris",
+        "violet",
+        "hunter",
+        "page",
+    }
+)
+
+
 def _people_flags(text: str, visible: str, people: Sequence[str]) -> list[Flag]:
     names = {}
     for name in people:
@@ -510,6 +550,10 @@ def _people_flags(text: str, visible: str, people: Sequence[str]) -> list[Flag]:
     )
     flags = []
     for found in mention.finditer(visible):
+        known = names[found.group(1).lower()]
+        if found.group(1).islower() and found.group(1) in WORDS_THAT_ARE_NAMES:
+            # "the check may have missed it": in lower case these are words, not people.
+            continue
         after = AFTER_POSSESSIVE if found.group(2) else AFTER_NAME
         if after.match(visible, found.end()) or AGENT_OF_FAILURE.search(
             visible, max(0, found.start() - 40), found.start()
@@ -519,7 +563,7 @@ def _people_flags(text: str, visible: str, people: Sequence[str]) -> list[Flag]:
                     start=found.start(1),
                     end=found.end(1),
                     text=text[found.start(1) : found.end(1)],
-                    phrase=names[found.group(1).lower()],
+                    phrase=known,
                     suggestion=PERSON_SUGGESTION,
                     explanation=PERSON_EXPLANATION,
                 )

@@ -314,3 +314,18 @@ def test_unapplying_the_lexicon_removes_only_the_builtin_terms_and_reapplying_re
     lexicon_migration.create_builtin_terms(apps, schema_editor)
 
     assert CoachTerm.objects.filter(is_builtin=True).count() == builtin_count
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The check may have missed the spike.", set()),
+        ("Retries will have dropped requests.", set()),
+        ("May dropped the table by mistake.", {"May", "mistake"}),
+        ("Will broke the deploy.", {"Will"}),
+    ],
+)
+def test_names_that_are_also_words_flag_only_as_names(sentence, expected):
+    flagged = find_flags(sentence, terms=[], people=["May", "Will", "will", "may.b"])
+    mistake = find_flags(sentence, terms=[Term("mistake")], people=[])
+    assert {flag.phrase for flag in flagged} | {flag.phrase for flag in mistake} == expected
