@@ -1,86 +1,26 @@
 """How well follow-ups get done: completion statistics for a team or the whole organisation,
 computed by the database. The learning dashboards reuse them.
 
-Medians use PostgreSQL's percentile_cont. Elsewhere (SQLite) the database sorts the values and
-returns only the one or two middle rows, which Python averages. Both work on whole
-microseconds: a median of integers is an integer or ends in .5, which a double holds exactly,
-so percentile_cont's interpolation and the average of the two middle values are equal to the
-last digit, and both backends give the same answer.
+Medians come from learning.aggregates, which gives the same answer on PostgreSQL and SQLite.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import NotSupportedError, connections
-from django.db.models import Aggregate, BigIntegerField, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from incidents.models import Team
+from learning.aggregates import (  # noqa: F401 (re-exported: notifications and tests use them)
+    MICROSECONDS_PER_DAY,
+    DurationMicroseconds,
+    _median_by_sorting,
+    median,
+    median_duration,
+)
 from postmortems.models import Postmortem
 
 from .models import ActionItem
-
-MICROSECONDS_PER_DAY = 86_400_000_000
-
-
-class DurationMicroseconds(Func):
-    """`end - start` in whole microseconds: an integer every backend sorts and averages alike."""
-
-    arity = 2
-    output_field = BigIntegerField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotSupportedError("Durations in microseconds need SQLite or PostgreSQL.")
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # Django registers this function on every SQLite connection; it returns microseconds.
-        return super().as_sql(
-            compiler, connection, template="django_timestamp_diff(%(expressions)s)"
-        )
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler,
-            connection,
-            arg_joiner=" - ",
-            template="(EXTRACT(EPOCH FROM (%(expressions)s)) * 1000000)::bigint",
-        )
-
-
-class PercentileContMedian(Aggregate):
-    """PostgreSQL's continuous median: halfway between the two middle values of an even count."""
-
-    function = "PERCENTILE_CONT"
-    name = "PercentileContMedian"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
-    arity = 1
-    output_field = FloatField()
-    window_compatible = False
-
-
-def median(queryset: QuerySet, expression) -> float | None:
-    """The median of `expression` over the rows of `queryset` (None when there are none),
-    computed by the database. NULL values are left out, as SQL aggregates do."""
-    rows = queryset.order_by().annotate(median_value=expression).filter(median_value__isnull=False)
-    if connections[queryset.db].vendor == "postgresql":
-        return rows.aggregate(value=PercentileContMedian("median_value"))["value"]
-    return _median_by_sorting(rows)
-
-
-def _median_by_sorting(rows: QuerySet) -> float | None:
-    """The portable median: the database sorts and returns the middle one or two values."""
-    count = rows.count()
-    if not count:
-        return None
-    middle = rows.order_by("median_value").values_list("median_value", flat=True)
-    values = list(middle[(count - 1) // 2 : count // 2 + 1])
-    return sum(values) / len(values)
-
-
-def median_duration(queryset: QuerySet, *, end: str, start: str) -> timedelta | None:
-    """The median of `end - start` (two datetime fields) over `queryset`; None when empty."""
-    value = median(queryset, DurationMicroseconds(end, start))
-    return None if value is None else timedelta(microseconds=value)
 
 
 @dataclass(frozen=True)

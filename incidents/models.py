@@ -61,6 +61,15 @@ class Deployment(models.Model):
     deployed_at = models.DateTimeField(default=timezone.now)
     outcome = models.CharField(max_length=20, choices=Outcome, default=Outcome.SUCCEEDED)
     source = models.CharField(max_length=50, default="manual", help_text="Where it was recorded.")
+    # A deployment can be marked as the fix of an incident: the rework rate counts them.
+    remediates = models.ForeignKey(
+        "Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="remediating_deployments",
+        help_text="The incident this deployment fixes, if it is a fix.",
+    )
     external_id = models.CharField(max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

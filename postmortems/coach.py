@@ -79,22 +79,38 @@ PERSON_EXPLANATION = (
 )
 
 
-def coach_text(text: str) -> list[Flag]:
-    """Flag `text` against the active lexicon and the active users' names, in two queries.
+@dataclass(frozen=True)
+class Lexicon:
+    """What the coach reads text against: the active terms and the active users' names."""
 
-    Nothing is cached between calls, so an admin's change to the lexicon applies at once."""
-    terms = [
+    terms: tuple[Term, ...]
+    people: tuple[str, ...]
+
+
+def load_lexicon() -> Lexicon:
+    """The active lexicon and the names of the active users, in two queries."""
+    terms = tuple(
         Term(phrase=phrase, match=match, suggestion=suggestion, explanation=explanation)
         for phrase, match, suggestion, explanation in CoachTerm.objects.filter(
             is_active=True
         ).values_list("phrase", "match", "suggestion", "explanation")
-    ]
+    )
     people = []
     for username, first_name, last_name in User.objects.filter(is_active=True).values_list(
         "username", "first_name", "last_name"
     ):
         people += [first_name, f"{first_name} {last_name}".strip(), username]
-    return find_flags(text, terms=terms, people=[name for name in people if len(name) >= 3])
+    return Lexicon(terms=terms, people=tuple(name for name in people if len(name) >= 3))
+
+
+def coach_text(text: str, *, lexicon: Lexicon | None = None) -> list[Flag]:
+    """Flag `text` against the active lexicon and the active users' names: two queries, or
+    none when the caller coaching several texts passes the `lexicon` it loaded once.
+
+    Nothing is cached between requests, so an admin's change to the lexicon applies at once;
+    only the regular expressions built from it are, keyed by the terms and names themselves."""
+    lexicon = lexicon or load_lexicon()
+    return find_flags(text, terms=lexicon.terms, people=lexicon.people)
 
 
 def find_flags(text: str, *, terms: Sequence[Term], people: Sequence[str]) -> list[Flag]:
@@ -106,7 +122,7 @@ def find_flags(text: str, *, terms: Sequence[Term], people: Sequence[str]) -> li
         pattern = _term_pattern(term.phrase, term.match)
         if pattern is None:
             continue
-        applies = CONTEXT_RULES.get(_normalise(term.phrase), _always)
+        applies = _context_rule(term.phrase)
         for found in pattern.finditer(visible):
             if applies(visible, found.start(), found.end()):
                 flags.append(
@@ -368,6 +384,12 @@ def _term_pattern(phrase: str, match: str) -> re.Pattern | None:
 
 # --- Context rules: terms that are blameful in one of their senses only ----------------------
 
+
+@lru_cache(maxsize=1024)
+def _context_rule(phrase: str) -> Callable[[str, int, int], bool]:
+    return CONTEXT_RULES.get(_normalise(phrase), _always)
+
+
 NEXT_WORD = re.compile(r"[^\S\n]*\n?[^\S\n]*([\w'’]+)")
 NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
 NUMBER_WORDS |= {"half", "single", "twice", "once", "hundred", "thousand", "dozen"}
@@ -537,17 +559,28 @@ WORDS_THAT_ARE_NAMES = frozenset(
 )
 
 
-def _people_flags(text: str, visible: str, people: Sequence[str]) -> list[Flag]:
+@lru_cache(maxsize=8)
+def _people_matcher(people: tuple[str, ...]) -> tuple[dict[str, str], re.Pattern | None]:
+    """Each name in lower case with its spelling, and the pattern that finds any of them.
+    Cached by the names themselves: a preview every few hundred milliseconds of typing must
+    not rebuild an alternation of every user's names."""
     names = {}
     for name in people:
         names.setdefault(name.strip().lower(), name.strip())
     names.pop("", None)
     if not names:
-        return []
+        return names, None
     alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
     mention = re.compile(
         rf"(?<!\w)({alternatives})(?![\w@]|\.\w)({APOSTROPHE}s?(?!\w))?", re.IGNORECASE
     )
+    return names, mention
+
+
+def _people_flags(text: str, visible: str, people: Sequence[str]) -> list[Flag]:
+    names, mention = _people_matcher(tuple(people))
+    if mention is None:
+        return []
     flags = []
     for found in mention.finditer(visible):
         known = names[found.group(1).lower()]

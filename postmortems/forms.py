@@ -73,6 +73,12 @@ def _people():
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
+def people_choices() -> list[tuple[int, str]]:
+    """The active people as (pk, name) choices, read once for a page whose forms offer them
+    more than once."""
+    return [(user.pk, display_name(user)) for user in _people()]
+
+
 class PersonChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, user):
         return display_name(user)
@@ -87,9 +93,12 @@ class ReviewRequestForm(forms.Form):
         help_text="Everyone in the team is asked.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, people: list[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reviewers"].queryset = _people()
+        if people is not None:
+            # Offered as given; what is posted is still checked against the queryset.
+            self.fields["reviewers"].choices = people
 
     def clean(self):
         cleaned = super().clean()
@@ -119,8 +128,10 @@ class MeetingForm(forms.Form):
     location = forms.CharField(max_length=300, required=False, help_text="A room or a video link.")
     participants = PersonChoiceField(queryset=User.objects.none())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, people: list[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["participants"].queryset = _people()
+        if people is not None:
+            self.fields["participants"].choices = people
         # The datetime-local input has no zone; say which one the time is read in.
         self.fields["starts_at"].label = f"Starts at ({timezone.get_current_timezone_name()})"

@@ -98,6 +98,11 @@ def postmortem_start(*, incident: Incident, template: PostmortemTemplate, by: Us
     return postmortem
 
 
+# Saves by one writer closer together than this make one revision: autosave stores every pause
+# in typing, and the history is for reading what changed, not every keystroke.
+COALESCE_SAVES_WITHIN = timedelta(minutes=10)
+
+
 @transaction.atomic
 def section_save(
     *,
@@ -107,10 +112,15 @@ def section_save(
     expected_version: int,
     restored_from: SectionRevision | None = None,
 ) -> SectionContent:
-    """Save a section's text as a new revision. Refused with SectionConflict when the section
-    was saved by someone else since the editor loaded `expected_version`. Text equal to the
-    current text is no change, whatever the version: a retried save that had gone through
-    must not come back as a conflict with itself."""
+    """Save a section's text. Refused with SectionConflict when the section was saved by
+    someone else since the editor loaded `expected_version`. Text equal to the current text is
+    no change, whatever the version: a retried save that had gone through must not come back
+    as a conflict with itself.
+
+    Every save bumps the section's version, so conflicts are always detected; the history
+    keeps one revision per stretch of writing: a save by the author of the latest revision
+    within COALESCE_SAVES_WITHIN of it replaces that revision's text, time and version
+    instead of adding one. A restore is always a revision of its own."""
     _lock_editable(content.postmortem_id)
     content = (
         SectionContent.objects.select_for_update(of=("self",))
@@ -121,21 +131,45 @@ def section_save(
         return content
     if content.version != expected_version:
         raise SectionConflict(content)
-    return _write(content, body=body, by=by, restored_from=restored_from)
+    return _write(content, body=body, by=by, restored_from=restored_from, coalesce=True)
 
 
 def _write(
-    content: SectionContent, *, body: str, by: User, restored_from: SectionRevision | None = None
+    content: SectionContent,
+    *,
+    body: str,
+    by: User,
+    restored_from: SectionRevision | None = None,
+    coalesce: bool = False,
 ) -> SectionContent:
-    """Store new text on a locked content row, as a new revision."""
+    """Store new text on a locked content row, as a new revision or, with `coalesce`, folded
+    into the latest one when that is the same writer's, recent, and not a restore."""
+    previous_version = content.version
     content.body = body
     content.version += 1
     content.updated_by = by
     content.save()
-    SectionRevision.objects.create(
-        content=content, version=content.version, body=body, author=by, restored_from=restored_from
-    )
-    Postmortem.objects.filter(pk=content.postmortem_id).update(updated_at=timezone.now())
+    now = timezone.now()
+    folded = 0
+    if coalesce and restored_from is None:
+        # The latest revision is the one at the version just replaced; the row lock on the
+        # content keeps concurrent saves from folding into it twice.
+        folded = SectionRevision.objects.filter(
+            content=content,
+            version=previous_version,
+            author=by,
+            restored_from=None,
+            created_at__gte=now - COALESCE_SAVES_WITHIN,
+        ).update(version=content.version, body=body, created_at=now)
+    if not folded:
+        SectionRevision.objects.create(
+            content=content,
+            version=content.version,
+            body=body,
+            author=by,
+            restored_from=restored_from,
+        )
+    Postmortem.objects.filter(pk=content.postmortem_id).update(updated_at=now)
     return content
 
 

@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,6 +32,7 @@ from .forms import (
     ReviewRequestForm,
     SectionForm,
     StartForm,
+    people_choices,
 )
 from .models import (
     ContributingFactor,
@@ -44,9 +46,9 @@ from .models import (
 )
 
 
-def _postmortem(request, pk: int, *, for_edit: bool = False):
+def _postmortem(request, pk: int, *, for_edit: bool = False, **prefetch):
     try:
-        postmortem = selectors.postmortem_detail(pk=pk)
+        postmortem = selectors.postmortem_detail(pk=pk, **prefetch)
     except Postmortem.DoesNotExist:
         raise Http404("No such postmortem.") from None
     if not can_view(request.user, postmortem):
@@ -85,10 +87,11 @@ def postmortem_start(request, incident_pk: int):
 
 def postmortem_detail(request, pk: int):
     """The overview while it is written and reviewed; the clean read view once published."""
-    return _overview(request, _postmortem(request, pk))
+    return _overview(request, _postmortem(request, pk, with_facts=True, with_factors=True))
 
 
 def _overview(request, postmortem, status=200, **forms):
+    postmortem = selectors.postmortem_prefetch(postmortem, facts=True, factors=True)
     context = {
         "postmortem": postmortem,
         "facts": postmortem_facts(postmortem),
@@ -99,10 +102,12 @@ def _overview(request, postmortem, status=200, **forms):
     if postmortem.is_published:
         return render(request, "postmortems/published.html", context, status=status)
     reviews = list(postmortem.reviews.select_related("reviewer"))
+    # Both forms offer every active person: read them once for the two lists.
+    people = people_choices()
     context |= {
         "publish_form": PublishForm(),
-        "review_form": ReviewRequestForm(),
-        "meeting_form": MeetingForm(),
+        "review_form": ReviewRequestForm(people=people),
+        "meeting_form": MeetingForm(people=people),
         "reviews": reviews,
         "my_review": next((r for r in reviews if r.reviewer_id == request.user.pk), None),
         "meetings": postmortem.meetings.all(),
@@ -114,24 +119,33 @@ def _overview(request, postmortem, status=200, **forms):
     return render(request, "postmortems/overview.html", context, status=status)
 
 
-def _section_context(request, postmortem, content, form=None, **extra):
+def _render_section(request, postmortem, content, form=None, *, fragment="", status=200, **extra):
+    """The section page, or one of its fragments with only what that fragment shows: the
+    autosave's feedback reports the coach's count only for a saved text, and neither it nor
+    the preview shows the comments or the factors."""
     body = form["body"].value() if form is not None else content.body
-    return {
+    context = {
         "postmortem": postmortem,
         "content": content,
         "section": content.section,
         "form": form or SectionForm(initial={"body": content.body, "version": content.version}),
-        "flags": coach.coach_text(body or ""),
         "preview": body or "",
-        "factor_form": FactorForm(postmortem=postmortem),
-        "factors": postmortem.contributing_factors.all(),
-        "contents": postmortem.contents.all(),
         "can_edit": can_edit(request.user, postmortem) and not postmortem.is_published,
-        "threads": selectors.comment_threads(postmortem=postmortem, section=content.section),
-        "comment_form": CommentForm(),
-        "can_comment": can_comment(request.user, postmortem),
         **extra,
     }
+    if fragment != "feedback" or "saved" in extra:
+        context["flags"] = coach.coach_text(body or "")
+    if not fragment:
+        context |= {
+            "factor_form": FactorForm(postmortem=postmortem),
+            "factors": postmortem.contributing_factors.select_related("category", "timeline_event"),
+            "contents": postmortem.contents.all(),
+            "threads": selectors.comment_threads(postmortem=postmortem, section=content.section),
+            "comment_form": CommentForm(),
+            "can_comment": can_comment(request.user, postmortem),
+        }
+    template = "postmortems/section.html" + (f"#{fragment}" if fragment else "")
+    return render(request, template, context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,9 +155,7 @@ def section_edit(request, pk: int, key: str):
     postmortem = _postmortem(request, pk, for_edit=request.method == "POST")
     content = _content(postmortem, key)
     if request.method == "GET":
-        return render(
-            request, "postmortems/section.html", _section_context(request, postmortem, content)
-        )
+        return _render_section(request, postmortem, content)
     form = SectionForm(request.POST)
     status, extra = 200, {}
     if form.is_valid():
@@ -172,9 +184,10 @@ def section_edit(request, pk: int, key: str):
             }
     else:
         status = UNPROCESSABLE
-    context = _section_context(request, postmortem, content, form, **extra)
-    template = "postmortems/section.html#feedback" if request.htmx else "postmortems/section.html"
-    return render(request, template, context, status=status)
+    fragment = "feedback" if request.htmx else ""
+    return _render_section(
+        request, postmortem, content, form, fragment=fragment, status=status, **extra
+    )
 
 
 @require_POST
@@ -184,29 +197,33 @@ def section_preview(request, pk: int, key: str):
     content = _content(postmortem, key)
     form = SectionForm(request.POST)
     form.is_valid()
-    context = _section_context(request, postmortem, content, form)
-    return render(request, "postmortems/section.html#coach-and-preview", context)
+    return _render_section(request, postmortem, content, form, fragment="coach-and-preview")
 
 
 def section_history(request, pk: int, key: str):
+    """The section's revisions, a page at a time, and the difference between two of them."""
     postmortem = _postmortem(request, pk)
     content = _content(postmortem, key)
-    revisions = list(content.revisions.select_related("author"))
-    by_version = {revision.version: revision for revision in revisions}
     try:
-        newer = by_version.get(int(request.GET.get("b", "")))
-        older = by_version.get(int(request.GET.get("a", "")))
+        newer = int(request.GET.get("b", ""))
+        older = int(request.GET.get("a", ""))
     except ValueError:
         newer = older = None
-    if newer is None and revisions:
-        newer = revisions[0]
-    if older is None and len(revisions) > 1:
-        older = revisions[1]
+    older, newer = selectors.revisions_compared(content=content, older=older, newer=newer)
+    page = selectors.revision_page(content=content, page=request.GET.get("page"))
+    # The versions offered for comparison: this page's, and the two compared wherever they are.
+    versions = {revision.version for revision in page} | {
+        revision.version for revision in (older, newer) if revision is not None
+    }
+    # The pages keep the comparison that was asked for.
+    query = urlencode({name: request.GET[name] for name in ("a", "b") if name in request.GET})
     context = {
         "postmortem": postmortem,
         "content": content,
         "section": content.section,
-        "revisions": revisions,
+        "page": page,
+        "query": query,
+        "versions": sorted(versions, reverse=True),
         "older": older,
         "newer": newer,
         "diff": line_diff(older.body if older else "", newer.body if newer else ""),
@@ -348,7 +365,7 @@ def postmortem_publish(request, pk: int):
 
 
 def postmortem_export(request, pk: int):
-    postmortem = _postmortem(request, pk)
+    postmortem = _postmortem(request, pk, with_facts=True, with_factors=True)
     response = HttpResponse(
         postmortem_markdown(postmortem), content_type="text/markdown; charset=utf-8"
     )

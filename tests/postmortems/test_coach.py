@@ -329,3 +329,24 @@ def test_names_that_are_also_words_flag_only_as_names(sentence, expected):
     flagged = find_flags(sentence, terms=[], people=["May", "Will", "will", "may.b"])
     mistake = find_flags(sentence, terms=[Term("mistake")], people=[])
     assert {flag.phrase for flag in flagged} | {flag.phrase for flag in mistake} == expected
+
+
+def test_coaching_a_whole_postmortem_reads_the_lexicon_once(
+    alice, postmortem, django_assert_num_queries
+):
+    from postmortems import services
+    from postmortems.selectors import coach_flags_by_section
+
+    for content in postmortem.contents.all():
+        services.section_save(
+            content=content,
+            body="Alice forgot the flag.",
+            by=alice,
+            expected_version=content.version,
+        )
+
+    # The contents, the factors, then the terms and the names once for every section.
+    with django_assert_num_queries(4):
+        found = coach_flags_by_section(postmortem)
+
+    assert len(found) == postmortem.contents.count()

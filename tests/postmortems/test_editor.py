@@ -6,7 +6,7 @@ from postmortems import services
 from postmortems.models import SectionRevision
 from tests.conftest import HTMX, _client_for
 
-from .conftest import text_sections
+from .conftest import save_in_sittings, text_sections
 
 
 @pytest.fixture
@@ -106,8 +106,7 @@ def test_the_preview_renders_sanitised_markdown_and_coaches(alice_client, postmo
 def test_history_shows_the_difference_and_restores_an_older_version(
     alice_client, alice, postmortem, summary
 ):
-    for version, body in enumerate(["first line\nsecond", "first line\nchanged"]):
-        services.section_save(content=summary, body=body, by=alice, expected_version=version)
+    save_in_sittings(summary, ["first line\nsecond", "first line\nchanged"], by=alice)
     page = alice_client.get(url(postmortem, summary, "history/") + "?a=1&b=2")
     assert "<del>- second</del>" in page.text
     assert "<ins>+ changed</ins>" in page.text
@@ -134,12 +133,11 @@ def test_text_is_kept_as_typed_including_whitespace(alice_client, postmortem, su
 
 
 def test_restoring_after_a_save_landed_meanwhile_is_a_conflict(
-    alice_client, alice, postmortem, summary
+    alice_client, alice, dave, postmortem, summary
 ):
-    for version, body in enumerate(["first", "second"]):
-        services.section_save(content=summary, body=body, by=alice, expected_version=version)
+    save_in_sittings(summary, ["first", "second"], by=alice)
     # The history page showed version 2; dave saves version 3 before alice presses Restore.
-    services.section_save(content=summary, body="third", by=alice, expected_version=2)
+    services.section_save(content=summary, body="third", by=dave, expected_version=2)
     response = alice_client.post(url(postmortem, summary, "history/1/restore/"), {"current": 2})
     assert response.status_code == 302
     summary.refresh_from_db()
@@ -149,8 +147,7 @@ def test_restoring_after_a_save_landed_meanwhile_is_a_conflict(
 
 
 def test_the_history_page_posts_the_version_it_showed(alice_client, alice, postmortem, summary):
-    for version, body in enumerate(["first", "second"]):
-        services.section_save(content=summary, body=body, by=alice, expected_version=version)
+    save_in_sittings(summary, ["first", "second"], by=alice)
     page = alice_client.get(url(postmortem, summary, "history/"))
     assert 'name="current" value="2"' in page.text
 
@@ -207,3 +204,83 @@ def test_the_preview_answers_the_inside_of_its_container(alice_client, postmorte
     assert 'id="coach-and-preview"' not in response.text
     assert "aria-live" not in response.text
     assert "<em>x</em>" in response.text
+
+
+def test_saves_by_one_writer_within_ten_minutes_make_one_revision(alice, summary):
+    for version, body in enumerate(["The cache", "The cache expired", "The cache expired."]):
+        summary = services.section_save(
+            content=summary, body=body, by=alice, expected_version=version
+        )
+
+    assert summary.version == 3
+    revision = summary.revisions.get()
+    assert (revision.version, revision.body, revision.author) == (3, "The cache expired.", alice)
+
+
+def test_a_save_after_a_pause_of_ten_minutes_starts_a_new_revision(alice, summary):
+    save_in_sittings(summary, ["Before the break", "After the break"], by=alice)
+
+    assert list(summary.revisions.values_list("version", "body")) == [
+        (2, "After the break"),
+        (1, "Before the break"),
+    ]
+
+
+def test_a_save_by_someone_else_starts_a_new_revision(alice, dave, summary):
+    summary = services.section_save(content=summary, body="Alice's", by=alice, expected_version=0)
+    services.section_save(content=summary, body="Dave's", by=dave, expected_version=1)
+
+    assert list(summary.revisions.values_list("version", "author__username")) == [
+        (2, "dave"),
+        (1, "alice"),
+    ]
+
+
+def test_folded_saves_still_make_a_stale_editor_conflict(alice_client, dave, postmortem, summary):
+    alice_client.post(url(postmortem, summary), {"body": "One", "version": 0}, headers=HTMX)
+    alice_client.post(url(postmortem, summary), {"body": "One, two", "version": 1}, headers=HTMX)
+
+    response = _client_for(dave).post(
+        url(postmortem, summary), {"body": "Dave's", "version": 1}, headers=HTMX
+    )
+
+    assert response.status_code == 409
+    summary.refresh_from_db()
+    assert (summary.body, summary.version) == ("One, two", 2)
+    assert summary.revisions.count() == 1
+
+
+def test_a_restore_and_the_save_after_it_keep_their_own_revisions(alice, summary):
+    summary = save_in_sittings(summary, ["first", "second"], by=alice)
+    services.revision_restore(
+        revision=summary.revisions.get(version=1), by=alice, expected_version=2
+    )
+    summary.refresh_from_db()
+    services.section_save(content=summary, body="first, edited", by=alice, expected_version=3)
+
+    assert list(summary.revisions.values_list("version", "body", "restored_from__version")) == [
+        (4, "first, edited", None),
+        (3, "first", 1),
+        (2, "second", None),
+        (1, "first", None),
+    ]
+
+
+def test_history_is_shown_fifty_versions_a_page(alice_client, alice, dave, postmortem, summary):
+    SectionRevision.objects.bulk_create(
+        SectionRevision(content=summary, version=n, body=f"Text {n}", author=alice)
+        for n in range(1, 121)
+    )
+    summary.body, summary.version = "Text 120", 120
+    summary.save()
+
+    first = alice_client.get(url(postmortem, summary, "history/"))
+    last = alice_client.get(url(postmortem, summary, "history/") + "?a=3&b=7&page=3")
+
+    assert first.text.count("Restore version") == 49  # not the current one
+    assert "Page 1 of 3" in first.text
+    assert "Version 119 → version 120" in first.text
+    assert last.text.count("Restore version") == 20
+    assert "Version 3 → version 7" in last.text
+    assert "<del>- Text 3</del>" in last.text
+    assert 'href="?a=3&amp;b=7&amp;page=2"' in last.text

@@ -1,0 +1,316 @@
+"""Search across what the organisation has learned: postmortems, incidents, contributing
+factors and follow-ups, in one ranked list.
+
+On PostgreSQL it is full-text search (English stemming, websearch syntax: "quoted phrases",
+or, -excluded), ranked by ts_rank over weighted text: titles weigh most (A), contributing
+factors next (B), bodies least (C). Elsewhere (SQLite) every word of the query must appear,
+case-insensitively, somewhere in a result; each word scores 3 per title, 2 per factor text
+and 1 per body it appears in. Either way a title match ranks above a passing mention.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    FloatField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.urls import reverse
+
+from followups.models import ActionItem
+from followups.statistics import start_of_day
+from incidents.models import Incident
+from postmortems.models import ContributingFactor, Postmortem, ReviewRequest, SectionContent
+
+SEARCH_CONFIG = "english"
+# The SQLite fallback scores each word with a few subqueries; long queries add little.
+MAX_WORDS = 8
+SCORES = {"A": 3, "B": 2, "C": 1}
+FILTERS = {"team", "service", "category", "severity", "start", "end"}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "postmortem", "incident", "factor" or "followup"
+    object_id: int
+    title: str
+    rank: float
+    incident_id: int
+    incident_started_at: datetime
+    postmortem_id: int | None
+
+    @property
+    def url(self) -> str:
+        if self.kind == "incident":
+            return reverse("incidents:detail", args=[self.incident_id])
+        if self.kind == "followup":
+            return reverse("followups:detail", args=[self.object_id])
+        url = reverse("postmortems:detail", args=[self.postmortem_id])
+        return f"{url}#factors" if self.kind == "factor" else url
+
+
+@dataclass(frozen=True)
+class _Text:
+    """One searchable text of a result: its weight, its text for the PostgreSQL document, and
+    whether it contains a word, for the fallback."""
+
+    weight: str
+    document: Callable[[], object]
+    contains: Callable[[str], Q | Exists]
+
+
+def _own(field: str, weight: str) -> _Text:
+    return _Text(weight, lambda: F(field), lambda word: Q(**{f"{field}__icontains": word}))
+
+
+def _related(model: type[Model], link: str, field: str, weight: str) -> _Text:
+    """The text of every `model` row pointing at the result through `link`, as one."""
+
+    def document():
+        rows = model.objects.filter(**{link: OuterRef("pk")}).order_by().values(link)
+        return Subquery(rows.annotate(text=StringAgg(field, Value(" "))).values("text")[:1])
+
+    def contains(word: str) -> Exists:
+        rows = model.objects.filter(**{link: OuterRef("pk"), f"{field}__icontains": word})
+        return Exists(rows)
+
+    return _Text(weight, document, contains)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str
+    model: type[Model]
+    texts: list[_Text]
+    title: str  # the field shown as the hit's title
+    incident: str  # the path to the incident, with a trailing "__"; "" for incidents
+    postmortem: str | None  # the path to the postmortem whose visibility applies
+    team: str  # the path to the owning team
+
+
+KINDS = [
+    _Kind(
+        "postmortem",
+        Postmortem,
+        [
+            _own("title", "A"),
+            _related(ContributingFactor, "postmortem", "description", "B"),
+            _related(SectionContent, "postmortem", "body", "C"),
+        ],
+        title="title",
+        incident="incident__",
+        postmortem="",
+        team="incident__team",
+    ),
+    _Kind(
+        "incident",
+        Incident,
+        [_own("title", "A"), _own("summary", "C"), _own("customer_impact", "C")],
+        title="title",
+        incident="",
+        postmortem=None,
+        team="team",
+    ),
+    _Kind(
+        "factor",
+        ContributingFactor,
+        [_own("description", "B")],
+        title="description",
+        incident="postmortem__incident__",
+        postmortem="postmortem__",
+        team="postmortem__incident__team",
+    ),
+    _Kind(
+        "followup",
+        ActionItem,
+        [_own("title", "A"), _own("description", "C")],
+        title="title",
+        incident="incident__",
+        postmortem=None,
+        # A follow-up belongs to the team that does it, which may not own the incident.
+        team="team",
+    ),
+]
+
+
+def _signed_in(viewer: User | AnonymousUser) -> bool:
+    return viewer.is_authenticated and viewer.is_active
+
+
+def visible_postmortems(viewer: User, prefix: str = "") -> Q:
+    """debrief.permissions.can_view as a filter on postmortems (through `prefix`): published
+    ones for every signed-in user; drafts and those in review for those who may edit them
+    (staff, members of the incident's team, its commander and reporter) and reviewers."""
+    if viewer.is_staff or viewer.is_superuser:
+        return Q()
+    # Subqueries rather than joins, which would repeat a postmortem once per member.
+    return (
+        Q(**{f"{prefix}status": Postmortem.Status.PUBLISHED})
+        | Q(**{f"{prefix}incident__team__in": viewer.teams.values("pk")})
+        | Q(**{f"{prefix}incident__commander": viewer})
+        | Q(**{f"{prefix}incident__reporter": viewer})
+        | Q(
+            **{
+                f"{prefix}pk__in": ReviewRequest.objects.filter(reviewer=viewer).values(
+                    "postmortem"
+                )
+            }
+        )
+    )
+
+
+def _filtered(kind: _Kind, rows: QuerySet, *, viewer: User, filters: dict) -> QuerySet:
+    incident = kind.incident
+    if kind.postmortem is not None:
+        rows = rows.filter(visible_postmortems(viewer, kind.postmortem))
+    if (team := filters.get("team")) is not None:
+        rows = rows.filter(**{kind.team: team})
+    if (service := filters.get("service")) is not None:
+        rows = rows.filter(**{f"{incident}services": service})
+    if (severity := filters.get("severity")) is not None:
+        if isinstance(severity, (list, tuple, set, frozenset)):
+            rows = rows.filter(**{f"{incident}severity__in": severity})
+        else:
+            rows = rows.filter(**{f"{incident}severity": severity})
+    if (start := filters.get("start")) is not None:
+        rows = rows.filter(**{f"{incident}started_at__gte": start_of_day(start)})
+    if (end := filters.get("end")) is not None:
+        rows = rows.filter(**{f"{incident}started_at__lt": start_of_day(end + timedelta(days=1))})
+    if (category := filters.get("category")) is not None:
+        if kind.name == "factor":
+            rows = rows.filter(category=category)
+        else:
+            # Of a postmortem the viewer may read: a draft's factors are not yet public.
+            factors = ContributingFactor.objects.filter(
+                visible_postmortems(viewer, "postmortem__"),
+                category=category,
+                postmortem__incident=OuterRef(f"{incident}pk" if incident else "pk"),
+            )
+            rows = rows.filter(Exists(factors))
+    return rows
+
+
+def _matching_postgresql(kind: _Kind, rows: QuerySet, query: str) -> QuerySet:
+    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    document = None
+    for text in kind.texts:
+        vector = SearchVector(text.document(), weight=text.weight, config=SEARCH_CONFIG)
+        document = vector if document is None else document + vector
+    return (
+        rows.annotate(hit_document=document)
+        .filter(hit_document=search_query)
+        .annotate(hit_rank=SearchRank(F("hit_document"), search_query))
+    )
+
+
+def _matching_elsewhere(kind: _Kind, rows: QuerySet, words: list[str]) -> QuerySet:
+    score = Value(0)
+    for word in words:
+        found = [text.contains(word) for text in kind.texts]
+        any_text = found[0]
+        for condition in found[1:]:
+            any_text |= condition
+        rows = rows.filter(any_text)
+        for text, condition in zip(kind.texts, found, strict=True):
+            score += Case(When(condition, then=Value(SCORES[text.weight])), default=Value(0))
+    return rows.annotate(hit_rank=Cast(score, FloatField()))
+
+
+COLUMNS = [
+    "hit_kind",
+    "hit_id",
+    "hit_title",
+    "hit_rank",
+    "hit_incident_id",
+    "hit_started_at",
+    "hit_postmortem_id",
+]
+
+
+def _hits(kind: _Kind, *, query: str, words: list[str], viewer: User, filters: dict):
+    rows = _filtered(kind, kind.model.objects.order_by(), viewer=viewer, filters=filters)
+    if connections[rows.db].vendor == "postgresql":
+        rows = _matching_postgresql(kind, rows, query)
+    else:
+        rows = _matching_elsewhere(kind, rows, words)
+    incident = kind.incident
+    postmortem = (
+        Cast(Value(None), BigIntegerField())
+        if kind.name == "incident"
+        else F("pk" if kind.name == "postmortem" else "postmortem_id")
+    )
+    return rows.annotate(
+        hit_kind=Value(kind.name, output_field=CharField()),
+        hit_id=F("pk"),
+        hit_title=Cast(kind.title, CharField()),
+        hit_incident_id=F(f"{incident}pk" if incident else "pk"),
+        hit_started_at=F(f"{incident}started_at"),
+        hit_postmortem_id=postmortem,
+    ).values(*COLUMNS)
+
+
+def search_learnings(
+    *,
+    query: str,
+    viewer: User | AnonymousUser,
+    filters: dict | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[SearchHit]:
+    """Postmortems (title, contributing factors, section texts), incidents (title, summary,
+    customer impact), contributing factors (description) and follow-ups (title, description)
+    matching `query`, best first (then the newest incident first), from `offset`, at most
+    `limit` of them. Ask for one more than a page to know whether another follows.
+
+    Only what `viewer` may read: nothing when signed out; a postmortem that is not published,
+    and its factors, only for its editors and reviewers (visible_postmortems).
+
+    `filters` (all optional): team (the incident's team; a follow-up's own team), service
+    (one of the incident's services), category (a factor's category; for the other kinds, a
+    factor of that category in the incident's postmortem), severity (one level or several),
+    start and end (dates, both included, of the incident's start in the configured time
+    zone). One query, however many results."""
+    filters = filters or {}
+    if unknown := set(filters) - FILTERS:
+        raise ValueError(f"Unknown search filters: {', '.join(sorted(unknown))}")
+    words = re.findall(r"\w+", query)[:MAX_WORDS]
+    if not words or not _signed_in(viewer) or limit <= 0:
+        return []
+    parts = [
+        _hits(kind, query=query, words=words, viewer=viewer, filters=filters) for kind in KINDS
+    ]
+    combined = (
+        parts[0]
+        .union(*parts[1:], all=True)
+        .order_by("-hit_rank", "-hit_started_at", "hit_kind", "-hit_id")
+    )
+    return [
+        SearchHit(
+            kind=row["hit_kind"],
+            object_id=row["hit_id"],
+            title=row["hit_title"],
+            rank=row["hit_rank"],
+            incident_id=row["hit_incident_id"],
+            incident_started_at=row["hit_started_at"],
+            postmortem_id=row["hit_postmortem_id"],
+        )
+        for row in combined[offset : offset + limit]
+    ]
