@@ -16,8 +16,8 @@ from incidents.views import (
     _wants_fragment,
     add_service_errors,
 )
-from postmortems import selectors as postmortem_selectors
 from postmortems.models import TemplateSection
+from postmortems.views import postmortem_for_request
 
 from . import selectors, services
 from .export import csv_rows
@@ -182,18 +182,6 @@ def item_change_status(request, pk: int):
 # it whole after each change; without JavaScript each form posts and comes back to the section.
 
 
-def _postmortem(request, pk: int, *, for_edit: bool = False):
-    try:
-        postmortem = postmortem_selectors.postmortem_detail(pk=pk)
-    except postmortem_selectors.Postmortem.DoesNotExist:
-        raise Http404("No such postmortem.") from None
-    if not can_view(request.user, postmortem):
-        raise PermissionDenied
-    if for_edit and not can_edit(request.user, postmortem):
-        raise PermissionDenied
-    return postmortem
-
-
 def _postmortem_item(postmortem, item_pk: int) -> ActionItem:
     try:
         return selectors.postmortem_items(postmortem=postmortem).get(pk=item_pk)
@@ -238,7 +226,7 @@ def _editor_response(request, postmortem, status=200, **extra):
 @require_http_methods(["GET", "POST"])
 def postmortem_items(request, pk: int):
     """GET: the section's follow-ups (htmx; otherwise the section page). POST: add one."""
-    postmortem = _postmortem(request, pk, for_edit=request.method == "POST")
+    postmortem = postmortem_for_request(request, pk, for_edit=request.method == "POST")
     if request.method == "GET":
         if not request.htmx:
             return redirect(_editor_url(postmortem))
@@ -280,7 +268,7 @@ def postmortem_items(request, pk: int):
 def postmortem_item_edit(request, pk: int, item_pk: int):
     """GET: the item's row as an edit form (htmx; otherwise its own page, which has the same
     form). POST: save it."""
-    postmortem = _postmortem(request, pk)
+    postmortem = postmortem_for_request(request, pk)
     item = _postmortem_item(postmortem, item_pk)
     if not can_edit(request.user, item):
         raise PermissionDenied
@@ -313,7 +301,7 @@ def postmortem_item_edit(request, pk: int, item_pk: int):
 
 @require_POST
 def postmortem_item_move(request, pk: int, item_pk: int):
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     item = _postmortem_item(postmortem, item_pk)
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if offset is None:

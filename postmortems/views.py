@@ -46,7 +46,8 @@ from .models import (
 )
 
 
-def _postmortem(request, pk: int, *, for_edit: bool = False, **prefetch):
+def postmortem_for_request(request, pk: int, *, for_edit: bool = False, **prefetch):
+    """The postmortem, if the signed-in user may read it (and change it, `for_edit`)."""
     try:
         postmortem = selectors.postmortem_detail(pk=pk, **prefetch)
     except Postmortem.DoesNotExist:
@@ -87,7 +88,9 @@ def postmortem_start(request, incident_pk: int):
 
 def postmortem_detail(request, pk: int):
     """The overview while it is written and reviewed; the clean read view once published."""
-    return _overview(request, _postmortem(request, pk, with_facts=True, with_factors=True))
+    return _overview(
+        request, postmortem_for_request(request, pk, with_facts=True, with_factors=True)
+    )
 
 
 def _overview(request, postmortem, status=200, **forms):
@@ -152,7 +155,7 @@ def _render_section(request, postmortem, content, form=None, *, fragment="", sta
 def section_edit(request, pk: int, key: str):
     """One section with its prompt beside the editor. htmx autosaves answer the feedback
     region (save state, coach, preview); a plain post redirects back after saving."""
-    postmortem = _postmortem(request, pk, for_edit=request.method == "POST")
+    postmortem = postmortem_for_request(request, pk, for_edit=request.method == "POST")
     content = _content(postmortem, key)
     if request.method == "GET":
         return _render_section(request, postmortem, content)
@@ -193,7 +196,7 @@ def section_edit(request, pk: int, key: str):
 @require_POST
 def section_preview(request, pk: int, key: str):
     """Markdown preview and coaching for text as typed, before it is saved."""
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     content = _content(postmortem, key)
     form = SectionForm(request.POST)
     form.is_valid()
@@ -202,7 +205,7 @@ def section_preview(request, pk: int, key: str):
 
 def section_history(request, pk: int, key: str):
     """The section's revisions, a page at a time, and the difference between two of them."""
-    postmortem = _postmortem(request, pk)
+    postmortem = postmortem_for_request(request, pk)
     content = _content(postmortem, key)
     try:
         newer = int(request.GET.get("b", ""))
@@ -234,7 +237,7 @@ def section_history(request, pk: int, key: str):
 
 @require_POST
 def revision_restore(request, pk: int, key: str, version: int):
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     content = _content(postmortem, key)
     revision = get_object_or_404(SectionRevision, content=content, version=version)
     try:
@@ -262,7 +265,7 @@ def revision_restore(request, pk: int, key: str, version: int):
 
 @require_POST
 def timeline_refresh(request, pk: int, key: str):
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     content = _content(postmortem, key)
     try:
         added = services.timeline_refresh(content=content, by=request.user)
@@ -289,7 +292,7 @@ def _factors_response(request, postmortem, form, status=200, error=""):
 
 @require_POST
 def factor_add(request, pk: int):
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     form = FactorForm(request.POST, postmortem=postmortem)
     if form.is_valid():
         try:
@@ -310,7 +313,7 @@ def factor_add(request, pk: int):
 
 @require_POST
 def factor_remove(request, pk: int, factor_pk: int):
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     factor = get_object_or_404(ContributingFactor, pk=factor_pk, postmortem=postmortem)
     try:
         services.factor_remove(factor=factor, by=request.user)
@@ -340,7 +343,7 @@ def _factors_url(postmortem) -> str:
 
 @require_POST
 def postmortem_publish(request, pk: int):
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     form = PublishForm(request.POST)
     try:
         services.postmortem_publish(
@@ -365,7 +368,7 @@ def postmortem_publish(request, pk: int):
 
 
 def postmortem_export(request, pk: int):
-    postmortem = _postmortem(request, pk, with_facts=True, with_factors=True)
+    postmortem = postmortem_for_request(request, pk, with_facts=True, with_factors=True)
     response = HttpResponse(
         postmortem_markdown(postmortem), content_type="text/markdown; charset=utf-8"
     )
@@ -376,7 +379,7 @@ def postmortem_export(request, pk: int):
 
 @require_POST
 def review_request(request, pk: int):
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     form = ReviewRequestForm(request.POST)
     if form.is_valid():
         try:
@@ -399,7 +402,7 @@ def review_request(request, pk: int):
 
 @require_POST
 def review_withdraw(request, pk: int, review_pk: int):
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     review = get_object_or_404(
         ReviewRequest.objects.select_related("reviewer"), pk=review_pk, postmortem=postmortem
     )
@@ -414,7 +417,7 @@ def review_withdraw(request, pk: int, review_pk: int):
 
 @require_POST
 def review_approve(request, pk: int):
-    postmortem = _postmortem(request, pk)
+    postmortem = postmortem_for_request(request, pk)
     try:
         services.review_approve(postmortem=postmortem, by=request.user)
     except ValidationError as error:
@@ -437,7 +440,7 @@ def _comments_response(request, postmortem, content, form=None, status=200):
 
 @require_POST
 def comment_add(request, pk: int, key: str):
-    postmortem = _postmortem(request, pk)
+    postmortem = postmortem_for_request(request, pk)
     if not can_comment(request.user, postmortem):
         raise PermissionDenied
     content = _content(postmortem, key)
@@ -473,7 +476,7 @@ def comment_add(request, pk: int, key: str):
 
 @require_POST
 def comment_resolve(request, pk: int, comment_pk: int):
-    postmortem = _postmortem(request, pk)
+    postmortem = postmortem_for_request(request, pk)
     if not can_resolve(request.user, postmortem):
         raise PermissionDenied
     comment = get_object_or_404(
@@ -490,7 +493,7 @@ def comment_resolve(request, pk: int, comment_pk: int):
 
 @require_POST
 def meeting_schedule(request, pk: int):
-    postmortem = _postmortem(request, pk, for_edit=True)
+    postmortem = postmortem_for_request(request, pk, for_edit=True)
     form = MeetingForm(request.POST)
     if form.is_valid():
         try:
@@ -504,7 +507,7 @@ def meeting_schedule(request, pk: int):
 
 
 def meeting_ics(request, pk: int, meeting_pk: int):
-    postmortem = _postmortem(request, pk)
+    postmortem = postmortem_for_request(request, pk)
     meeting = get_object_or_404(ReviewMeeting, pk=meeting_pk, postmortem=postmortem)
     if not can_download_invitation(request.user, meeting):
         raise PermissionDenied
