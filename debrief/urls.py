@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("postmortems.template_urls")),
     path("", include("followups.urls")),
     path("", include("followups.settings_urls")),
+    path("", include("learning.urls")),
 ]
