@@ -21,6 +21,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from incidents.models import Incident, Team
+from learning.metrics import Scope, four_keys
+from learning.periods import Period
 from postmortems.models import Postmortem
 
 from .models import ActionItem, NotificationSettings, SentNotification
@@ -366,11 +368,31 @@ def history_section(week: DigestWeek) -> DigestSection:
 
 # The digest's sections, in order. Each builds its part from the team's week; another part
 # (the team's four DORA keys, say) is one more function here with its pair of templates.
+def four_keys_section(week: DigestWeek) -> DigestSection:
+    """The team's four keys for the week, each against the week before, with sample sizes
+    (definitions in docs/metrics.md). Never news on its own: a quiet week sends no digest."""
+    keys = four_keys(scope=Scope(team=week.team), period=Period(week.start, week.last_day))
+    return DigestSection(
+        title="The four keys",
+        template="followups/email/digest/four_keys",
+        has_news=False,
+        data={
+            "figures": [
+                ("Deployment frequency", keys.deployment_frequency.per_week),
+                ("Lead time for changes (median)", keys.lead_time_for_changes.median),
+                ("Change failure rate", keys.change_failure_rate),
+                ("Time to restore (median)", keys.time_to_restore.median),
+            ],
+        },
+    )
+
+
 DIGEST_SECTIONS: list[Callable[[DigestWeek], DigestSection]] = [
     incidents_section,
     postmortems_section,
     followups_section,
     time_to_restore_section,
+    four_keys_section,
     history_section,
 ]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from followups import notifications, services, tasks
 from followups.models import ActionItem, NotificationSettings, SentNotification
 from incidents import services as incident_services
-from incidents.models import Incident, Team
+from incidents.models import Deployment, Incident, Team
 from postmortems import services as postmortem_services
 from postmortems.models import Postmortem, PostmortemTemplate
 
@@ -259,3 +259,15 @@ def test_the_digest_covers_the_last_whole_week_before_the_day_it_is_sent(weekday
     start = notifications.digest_week_start(day)
 
     assert start == DIGEST_DAY - timedelta(days=7)
+
+
+def test_the_digest_carries_the_teams_four_keys_for_the_week(alice, checkout):
+    declare(checkout, alice, "Checkout slow")
+    Deployment.objects.create(service=checkout, version="v7", deployed_at=timezone.now())
+    notifications.send_digests(today=DIGEST_DAY)
+    body = digest_to("alice@example.org").body
+    assert "THE FOUR KEYS" in body
+    assert "Deployment frequency: 1.0 deployments per week" in body
+    assert "n = 1" in body
+    assert "Change failure rate: 0% (week before: Not enough data; n = 1)" in body
+    assert "Lead time for changes (median)" in html_of(digest_to("alice@example.org"))
