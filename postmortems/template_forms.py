@@ -113,10 +113,10 @@ class SectionForm(forms.ModelForm):
     # The formset checks keys against each other, and the service against the database in
     # the right order (so that two sections may swap keys); row by row they would misfire.
     def validate_unique(self):
-        pass
+        """Keys are checked across the whole formset in BaseSectionFormSet.clean."""
 
     def validate_constraints(self):
-        pass
+        """The service checks the database constraints, in an order that allows key swaps."""
 
 
 class BaseSectionFormSet(forms.BaseInlineFormSet):

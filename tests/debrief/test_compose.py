@@ -39,7 +39,7 @@ DOTENV = {
 
 
 class MissingVariable(Exception):
-    pass
+    """A required ${VAR:?message} that the environment does not set."""
 
 
 def interpolate(text: str, env: dict[str, str]) -> str:
