@@ -369,6 +369,26 @@ def followup_completion(filters: Filters) -> Series:
     )
 
 
+def blameful_wording(filters: Filters) -> Series:
+    """Blameful wording left at publication per month (learning.trends)."""
+    months = trends.blameful_wording_per_month(
+        period=filters.period, team=filters.team, service=filters.service
+    )
+    return Series(
+        "blameful-wording",
+        "Blameful wording left at publication, per month",
+        ["Month of", "Postmortems published", "Average coach flags at publication"],
+        [
+            [
+                month.month.isoformat(),
+                month.postmortems,
+                None if month.average_flags is None else round(month.average_flags, 2),
+            ]
+            for month in months
+        ],
+    )
+
+
 def _four_keys(filters: Filters) -> Series:
     return four_keys_summary(four_keys(scope=filters.scope, period=filters.period), with_mean=True)
 
@@ -388,6 +408,7 @@ SERIES = {
     "team-trends": team_trends,
     "postmortem-health": postmortem_health,
     "followup-completion": followup_completion,
+    "blameful-wording": blameful_wording,
 }
 
 

@@ -21,7 +21,7 @@ from followups.statistics import completion_statistics
 from incidents.models import Service, Severity, Team
 from postmortems.models import FactorCategory
 
-from . import export
+from . import export, review
 from .charts import bar_chart, sparkline
 from .export import Filters, Series
 from .metrics import Figure, FourKeys, four_keys
@@ -82,6 +82,8 @@ class Headline:
     figure: Figure
     sparkline: SafeString
     weekly: list
+    # The 90th percentile under a median, when the metric has one.
+    p90: Figure | None = None
 
     @property
     def small_sample(self) -> bool:
@@ -98,17 +100,22 @@ def _headlines(filters: Filters) -> tuple[list[Headline], FourKeys, Series]:
     keys = four_keys(scope=filters.scope, period=filters.period)
     weekly = export.four_keys_weekly(scope=filters.scope, end=filters.period.end)
     figures = [
-        ("Deployment frequency", keys.deployment_frequency.per_week, 2),
-        ("Lead time for changes", keys.lead_time_for_changes.median, 3),
-        ("Change failure rate", keys.change_failure_rate, 4),
-        ("Time to restore", keys.time_to_restore.median, 5),
-        ("Rework rate", keys.rework_rate, 6),
+        ("Deployment frequency", keys.deployment_frequency.per_week, 2, None),
+        (
+            "Lead time for changes",
+            keys.lead_time_for_changes.median,
+            3,
+            keys.lead_time_for_changes.p90,
+        ),
+        ("Change failure rate", keys.change_failure_rate, 4, None),
+        ("Time to restore", keys.time_to_restore.median, 5, keys.time_to_restore.p90),
+        ("Rework rate", keys.rework_rate, 6, None),
     ]
     headlines = []
-    for name, figure, column in figures:
+    for name, figure, column, p90 in figures:
         values = weekly.column(column)
         label = f"{name}, per week over the last {len(values)} weeks"
-        headlines.append(Headline(name, figure, sparkline(values, label=label), values))
+        headlines.append(Headline(name, figure, sparkline(values, label=label), values, p90))
     return headlines, keys, weekly
 
 
@@ -124,7 +131,15 @@ def _trend_charts(filters: Filters) -> dict[str, Chart]:
         (name, sum(row[index] for row in factors.rows))
         for index, name in enumerate(factors.header[1:], start=1)
     ]
+    blameful = export.blameful_wording(filters)
     return {
+        "blameful": Chart(
+            blameful,
+            bar_chart(
+                [(row[0][:7], row[2]) for row in blameful.rows],
+                label="Average blameful-wording flags left at publication, per month",
+            ),
+        ),
         "incidents": Chart(
             incidents,
             bar_chart(
@@ -181,6 +196,65 @@ def organisation_learning(request):
         "team_multiples": _team_multiples(team_trends),
     }
     return render_page_or_fragment(request, "learning/organisation.html", "results", context)
+
+
+def _bad_request(message: str) -> HttpResponse:
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+class ReviewForm(forms.Form):
+    quarter = forms.CharField(required=False)
+    team = forms.ModelChoiceField(
+        Team.objects.order_by("name"), to_field_name="slug", required=False, empty_label="All"
+    )
+
+
+def _review_request(request) -> tuple[review.QuarterlyReview | None, ReviewForm, str]:
+    """The review the GET parameters ask for, or None and why not (a bad request)."""
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    form = ReviewForm(request.GET)
+    if not form.is_valid():
+        return None, form, "Unknown team."
+    text = form.cleaned_data["quarter"]
+    try:
+        period = review.parse_quarter(text) if text else Period.quarter_of(today)
+    except review.InvalidQuarter as error:
+        return None, form, str(error)
+    team = form.cleaned_data["team"]
+    if team is not None and not can_view(request.user, team):
+        raise PermissionDenied
+    return review.quarterly_review(period, team), form, ""
+
+
+def quarterly_review(request):
+    data, form, problem = _review_request(request)
+    if data is None:
+        return _bad_request(problem)
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    quarters = [review.quarter_name(period) for period in review.recent_quarters(today)]
+    if data.quarter not in quarters:
+        quarters.append(data.quarter)
+    context = {
+        "review": data,
+        "quarters": quarters,
+        "teams": form.fields["team"].queryset,
+        "query": urlencode({"quarter": data.quarter, "team": data.team.slug if data.team else ""}),
+    }
+    return render(request, "learning/review.html", context)
+
+
+def quarterly_review_markdown(request):
+    data, _, problem = _review_request(request)
+    if data is None:
+        return _bad_request(problem)
+    response = HttpResponse(
+        review.review_markdown(data, base_url=request.build_absolute_uri("/")[:-1]),
+        content_type="text/markdown; charset=utf-8",
+    )
+    scope = data.team.slug if data.team else "organisation"
+    filename = f"learning-review-{scope}-{data.quarter}.md"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _team_multiples(series: Series) -> list[dict]:

@@ -36,7 +36,9 @@ def test_see_the_four_keys_change_the_period_and_download_a_series(page, deliver
 
     expect(page.get_by_role("heading", level=1)).to_have_text("How is Payments doing?")
     figures = page.locator(".key-figure")
-    expect(figures).to_have_count(5)
+    # The four keys, rework rate, and failed deployment recovery time (which has no sparkline).
+    expect(figures).to_have_count(6)
+    expect(figures.filter(has_text="Failed deployment recovery time")).to_contain_text("n = ")
     frequency = figures.filter(has_text="Deployment frequency")
     expect(frequency).to_contain_text("6.8 deployments per week")
     expect(frequency).to_contain_text("n = 29")

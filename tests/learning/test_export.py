@@ -77,3 +77,12 @@ def test_unknown_series_is_refused(alice_client):
     response = alice_client.get(reverse("learning:export"), {"series": "nonsense"})
 
     assert response.status_code == 400
+
+
+def test_the_blameful_wording_series_downloads_like_the_others(alice_client, payments):
+    response = alice_client.get(
+        "/learning/export.csv?series=blameful-wording&period=last-90-days&team=payments"
+    )
+    assert response.status_code == 200
+    header = response.content.decode().splitlines()[0]
+    assert header == "Month of,Postmortems published,Average coach flags at publication"

@@ -172,3 +172,33 @@ def test_search_filters_by_team(alice_client, checkout, search):
     response = alice_client.get(reverse("learning:search"), {"q": "checkout", "team": "platform"})
 
     assert response.content.decode().count('class="search-hit"') == 1
+
+
+def test_team_page_shows_recovery_time_percentiles_and_blameful_wording(
+    alice_client, payments, checkout
+):
+    _activity(checkout, 20)
+
+    response = alice_client.get(reverse("learning:team", args=["payments"]))
+
+    html = response.content.decode()
+    recovery = html.split("<h3>Failed deployment recovery time</h3>")[1][:600]
+    # Every incident is caused by a deployment and restored in an hour and a half.
+    assert "1 h 30 min" in recovery and "n = 7" in recovery
+    assert "Previous period: Not enough data" in recovery
+    assert html.count("90th percentile:") == 2  # lead time and time to restore
+    lead_time = html.split("<h3>Lead time for changes</h3>")[1][:400]
+    assert "90th percentile: 2 h" in lead_time
+    assert "Blameful wording left at publication, per month" in html
+    assert 'aria-label="Average blameful-wording flags left at publication, per month"' in html
+    assert '<th scope="col">Average coach flags at publication</th>' in html
+
+
+def test_organisation_page_shows_the_new_figures(carol_client, checkout):
+    _activity(checkout, 5)
+
+    html = carol_client.get(reverse("learning:organisation")).content.decode()
+
+    assert "<h3>Failed deployment recovery time</h3>" in html
+    assert "90th percentile:" in html
+    assert "Blameful wording left at publication, per month" in html
