@@ -24,7 +24,7 @@ SELECTABLE_QUARTERS = 4
 
 
 class InvalidQuarter(ValueError):
-    pass
+    """The quarter asked for is not of the form 2026-Q3 (years 2000 to 2100)."""
 
 
 def quarter_name(period: Period) -> str:
