@@ -1,7 +1,8 @@
-"""View helpers shared by the apps: validation status, service errors on forms, and one URL
-answering both a page and its htmx fragment."""
+"""View helpers shared by the apps: validation status, service errors on forms, the page of
+a list asked for, and one URL answering both a page and its htmx fragment."""
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.forms import Form
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -29,3 +30,8 @@ def render_page_or_fragment(request, template: str, fragment: str, context, stat
     response = render(request, name, {**context, "fragment": fragment_wanted}, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def page_of(request, items, per_page: int) -> Page:
+    """The page of `items` the request asks for (?page=); past the end, the last page."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))

@@ -7,15 +7,15 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from debrief.http import (
+    UNPROCESSABLE,
+    add_service_errors,
+    page_of,
+    render_page_or_fragment,
+    wants_fragment,
+)
 from debrief.permissions import can_edit, can_view
 from incidents.models import Team
-from incidents.views import (
-    UNPROCESSABLE,
-    _page,
-    _render_page_or_fragment,
-    _wants_fragment,
-    add_service_errors,
-)
 from postmortems.models import TemplateSection
 from postmortems.views import postmortem_for_request
 
@@ -51,13 +51,13 @@ def board(request, slug: str | None = None):
                 add_service_errors(bulk_form, error)
         if not announcement:
             status = UNPROCESSABLE
-        elif not _wants_fragment(request):
+        elif not wants_fragment(request):
             messages.success(request, announcement)
             return redirect(request.get_full_path())
         else:
             bulk_form = BulkStatusForm()
     items = selectors.item_list(filters=form.filters(), team=team, viewer=request.user)
-    page = _page(request, items, BOARD_PAGE_SIZE)
+    page = page_of(request, items, BOARD_PAGE_SIZE)
     # What was ticked stays ticked when the change is refused.
     selected = bulk_form["items"].value() or [] if bulk_form.is_bound else []
     context = {
@@ -74,7 +74,7 @@ def board(request, slug: str | None = None):
             kwargs={"slug": team.slug} if team else {},
         ),
     }
-    return _render_page_or_fragment(request, "followups/board.html", "results", context, status)
+    return render_page_or_fragment(request, "followups/board.html", "results", context, status)
 
 
 def _bulk_change(request, form: BulkStatusForm) -> str:
@@ -125,7 +125,7 @@ def _render_item(request, item: ActionItem, *, status=200, **forms):
     context = {
         "item": item,
         "can_edit": editable,
-        "history": _page(request, selectors.item_history(item=item), HISTORY_PAGE_SIZE),
+        "history": page_of(request, selectors.item_history(item=item), HISTORY_PAGE_SIZE),
         "edit_form": ItemForm(item=item) if editable else None,
         "status_form": StatusForm(initial={"status": item.status}) if editable else None,
         "factors_url": _section_url(item.postmortem, TemplateSection.Kind.CONTRIBUTING_FACTORS)

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from debrief.http import (
     UNPROCESSABLE,
     add_service_errors,
+    page_of,
     render_page_or_fragment,
     wants_fragment,
 )
@@ -32,12 +32,6 @@ from .models import Incident, Service, Status, Team, timestamp_label
 from .times import when
 
 # Shared with the other apps; imported from here by older code.
-_wants_fragment = wants_fragment
-_render_page_or_fragment = render_page_or_fragment
-
-
-def _page(request, items, per_page: int):
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
 def _get_incident(request, pk: int, *, for_edit: bool = False, with_timeline=True) -> Incident:
@@ -56,11 +50,11 @@ def incident_list(request):
     if form.is_bound and not form.is_valid():
         # Keep the filters that were valid; the form shows what was wrong with the rest.
         filters = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
-    page = _page(request, selectors.incident_list(filters=filters), settings.INCIDENTS_PER_PAGE)
+    page = page_of(request, selectors.incident_list(filters=filters), settings.INCIDENTS_PER_PAGE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    return _render_page_or_fragment(request, "incidents/list.html", "results", context)
+    return render_page_or_fragment(request, "incidents/list.html", "results", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -109,7 +103,7 @@ def _render_incident(request, incident: Incident, *, bound=None, announcement=""
         **_action_forms(incident),
         **(bound or {}),
     }
-    return _render_page_or_fragment(request, "incidents/detail.html", "live", context, status)
+    return render_page_or_fragment(request, "incidents/detail.html", "live", context, status)
 
 
 def incident_detail(request, pk: int):
@@ -128,7 +122,7 @@ def _incident_action(request, pk: int, form_name: str, form_class, perform):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if not _wants_fragment(request):
+            if not wants_fragment(request):
                 messages.success(request, announcement)
                 return redirect(incident)
             return _render_incident(
@@ -231,7 +225,7 @@ def incident_edit(request, pk: int):
 
 
 def team_list(request):
-    page = _page(request, selectors.team_list(), 50)
+    page = page_of(request, selectors.team_list(), 50)
     return render(request, "incidents/team_list.html", {"page": page})
 
 
@@ -250,7 +244,7 @@ def team_detail(request, slug: str):
 
 
 def service_list(request):
-    page = _page(request, selectors.service_list(), 50)
+    page = page_of(request, selectors.service_list(), 50)
     return render(request, "incidents/service_list.html", {"page": page})
 
 
@@ -261,7 +255,7 @@ def service_detail(request, slug: str):
         raise PermissionDenied
     context = {
         "service": service,
-        "page": _page(request, selectors.deployment_list(service=service), 25),
+        "page": page_of(request, selectors.deployment_list(service=service), 25),
         "recent_incidents": selectors.incident_list(filters={"service": service})[:10],
         "can_record_deployment": can_record_deployment(request.user, service),
     }

@@ -39,6 +39,11 @@ class Filters:
     service: Service | None = None
 
     @property
+    def narrowing(self) -> dict:
+        """The keyword arguments every learning.trends selector takes."""
+        return {"period": self.period, "team": self.team, "service": self.service}
+
+    @property
     def scope(self) -> Scope:
         return Scope(service=self.service) if self.service else Scope(team=self.team)
 
@@ -179,9 +184,7 @@ def four_keys_weekly(*, scope: Scope, end: date) -> Series:
 
 
 def incidents_per_week(filters: Filters) -> Series:
-    weeks = trends.incidents_per_week(
-        period=filters.period, team=filters.team, service=filters.service
-    )
+    weeks = trends.incidents_per_week(**filters.narrowing)
     return Series(
         "incidents-per-week",
         "Incidents per week by severity",
@@ -194,9 +197,7 @@ def incidents_per_week(filters: Filters) -> Series:
 
 
 def restore_distribution(filters: Filters) -> Series:
-    quarters = trends.restore_time_distribution(
-        period=filters.period, team=filters.team, service=filters.service
-    )
+    quarters = trends.restore_time_distribution(**filters.narrowing)
     return Series(
         "restore-distribution",
         "Time to restore, by quarter",
@@ -213,9 +214,7 @@ def restore_distribution(filters: Filters) -> Series:
 
 
 def factor_categories(filters: Filters) -> Series:
-    months = trends.factor_categories_over_time(
-        period=filters.period, team=filters.team, service=filters.service
-    )
+    months = trends.factor_categories_over_time(**filters.narrowing)
     categories = list(months[0].by_category) if months else []
     return Series(
         "factor-categories",
@@ -229,9 +228,7 @@ def factor_categories(filters: Filters) -> Series:
 
 
 def recurring_factors(filters: Filters) -> Series:
-    recurring = trends.recurring_factor_categories(
-        period=filters.period, team=filters.team, service=filters.service
-    )
+    recurring = trends.recurring_factor_categories(**filters.narrowing)
     return Series(
         "recurring-factors",
         "We have seen this before",
@@ -333,9 +330,7 @@ def team_trends(filters: Filters) -> Series:
 
 
 def postmortem_health(filters: Filters) -> Series:
-    health = trends.postmortem_health(
-        period=filters.period, team=filters.team, service=filters.service
-    )
+    health = trends.postmortem_health(**filters.narrowing)
     return Series(
         "postmortem-health",
         "Postmortem health",
@@ -371,9 +366,7 @@ def followup_completion(filters: Filters) -> Series:
 
 def blameful_wording(filters: Filters) -> Series:
     """Blameful wording left at publication per month (learning.trends)."""
-    months = trends.blameful_wording_per_month(
-        period=filters.period, team=filters.team, service=filters.service
-    )
+    months = trends.blameful_wording_per_month(**filters.narrowing)
     return Series(
         "blameful-wording",
         "Blameful wording left at publication, per month",

@@ -48,9 +48,7 @@ def recent_quarters(today: date, count: int = SELECTABLE_QUARTERS) -> list[Perio
 
 
 def incidents_by_severity(filters: Filters) -> Series:
-    weekly = trends.incidents_per_week(
-        period=filters.period, team=filters.team, service=filters.service
-    )
+    weekly = trends.incidents_per_week(**filters.narrowing)
     return Series(
         "incidents-by-severity",
         "Incidents by severity",
@@ -61,9 +59,7 @@ def incidents_by_severity(filters: Filters) -> Series:
 
 def restore_times(filters: Filters) -> Series:
     """The time-to-restore histogram of the whole quarter."""
-    quarters = trends.restore_time_distribution(
-        period=filters.period, team=filters.team, service=filters.service
-    )
+    quarters = trends.restore_time_distribution(**filters.narrowing)
     rows = [
         [bucket.label, sum(quarter.buckets[bucket.key] for quarter in quarters)]
         for bucket in trends.RESTORE_BUCKETS
@@ -73,9 +69,7 @@ def restore_times(filters: Filters) -> Series:
 
 
 def factor_category_totals(filters: Filters) -> Series:
-    months = trends.factor_categories_over_time(
-        period=filters.period, team=filters.team, service=filters.service, unit="quarter"
-    )
+    months = trends.factor_categories_over_time(**filters.narrowing, unit="quarter")
     categories = list(months[0].by_category) if months else []
     return Series(
         "factor-categories",

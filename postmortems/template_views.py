@@ -3,14 +3,13 @@ their teams create, clone and edit here."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from debrief.http import UNPROCESSABLE, add_service_errors, render_page_or_fragment
+from debrief.http import UNPROCESSABLE, add_service_errors, page_of, render_page_or_fragment
 from debrief.permissions import can_edit
 
 from . import template_services as services
@@ -56,7 +55,7 @@ def _detail_url(template: PostmortemTemplate) -> str:
 
 
 def template_list(request):
-    page = Paginator(_template_list(), TEMPLATES_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, _template_list(), TEMPLATES_PER_PAGE)
     context = {"page": page, "may_create": may_keep_templates(request.user)}
     return render_page_or_fragment(request, "postmortems/templates/list.html", "results", context)
 
