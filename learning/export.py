@@ -18,10 +18,10 @@ from .metrics import (
     PRODUCTION,
     FourKeys,
     Scope,
-    # The metrics' own samples, so that the weekly medians match the headline ones.
-    _lead_time_samples,
-    _restore_incidents,
     four_keys,
+    # The metrics' own samples, so that the weekly medians match the headline ones.
+    lead_time_samples,
+    restore_samples,
 )
 from .periods import Period
 
@@ -154,8 +154,8 @@ def four_keys_weekly(*, scope: Scope, end: date) -> Series:
     rows = []
     for index, week in enumerate(weeks):
         total = result[f"total_{index}"]
-        _, (lead_time,) = percentiles(_lead_time_samples(scope, week), F("lead_time"), [0.5])
-        _, (restore,) = percentiles(_restore_incidents(scope, week, False), F("restore"), [0.5])
+        _, (lead_time,) = percentiles(lead_time_samples(scope, week), F("lead_time"), [0.5])
+        _, (restore,) = percentiles(restore_samples(scope, week, False), F("restore"), [0.5])
         rows.append(
             [
                 week.start.isoformat(),

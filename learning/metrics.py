@@ -239,7 +239,7 @@ class LeadTime:
     p90: Figure
 
 
-def _lead_time_samples(scope: Scope, period: Period) -> QuerySet[Deployment]:
+def lead_time_samples(scope: Scope, period: Period) -> QuerySet[Deployment]:
     """One row per commit first deployed in `period`, annotated with its lead time in
     microseconds as `lead_time`; a deployment without recorded commits is one row."""
     succeeded = Deployment.Outcome.SUCCEEDED
@@ -269,7 +269,7 @@ def _lead_time_samples(scope: Scope, period: Period) -> QuerySet[Deployment]:
 
 
 def _lead_time(scope: Scope, period: Period) -> tuple[int, list[float | None]]:
-    return percentiles(_lead_time_samples(scope, period), F("lead_time"), [0.5, 0.9])
+    return percentiles(lead_time_samples(scope, period), F("lead_time"), [0.5, 0.9])
 
 
 def lead_time_for_changes(*, scope: Scope, period: Period) -> LeadTime:
@@ -372,7 +372,7 @@ def _microseconds_of(value: timedelta) -> int:
     return value // timedelta(microseconds=1)
 
 
-def _restore_incidents(scope: Scope, period: Period, caused_by_deployment: bool) -> QuerySet:
+def restore_samples(scope: Scope, period: Period, caused_by_deployment: bool) -> QuerySet:
     incidents = scope.incidents().filter(_started_in(period))
     if caused_by_deployment:
         incidents = incidents.filter(caused_by_deployment__environment=PRODUCTION)
@@ -382,7 +382,7 @@ def _restore_incidents(scope: Scope, period: Period, caused_by_deployment: bool)
 def _time_to_restore(
     scope: Scope, period: Period, *, caused_by_deployment: bool
 ) -> tuple[dict, int, list[float | None]]:
-    incidents = _restore_incidents(scope, period, caused_by_deployment)
+    incidents = restore_samples(scope, period, caused_by_deployment)
     buckets = {}
     for index, (_, lower, upper) in enumerate(RESTORE_BUCKETS):
         within = Q(restore__gte=_microseconds_of(lower))
