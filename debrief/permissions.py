@@ -57,6 +57,16 @@ def deployable_services(user: User | AnonymousUser) -> QuerySet[Service]:
     return services.filter(team__members=user)
 
 
+def can_manage_integrations(user: User | AnonymousUser, team: Team) -> bool:
+    """API tokens, inbound webhooks and notification destinations: the team's admins, and staff.
+    A token or a webhook secret acts for the whole team, so ordinary membership is not enough."""
+    if not _is_signed_in(user):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return team.admins.filter(pk=user.pk).exists()
+
+
 def is_reviewer(user: User | AnonymousUser, postmortem) -> bool:
     return user.is_authenticated and postmortem.reviews.filter(reviewer=user).exists()
 

@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "postmortems",
     "followups",
     "learning",
+    "integrations",
+    "webhooks",
+    "outbound",
+    "culture",
 ]
 
 MIDDLEWARE = [

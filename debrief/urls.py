@@ -17,4 +17,8 @@ urlpatterns = [
     path("", include("followups.urls")),
     path("", include("followups.settings_urls")),
     path("", include("learning.urls")),
+    path("", include("integrations.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("outbound.urls")),
+    path("", include("culture.urls")),
 ]

@@ -19,7 +19,7 @@ from .times import validate_incident_times
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["members"]
+    filter_horizontal = ["members", "admins"]
     search_fields = ["name"]
 
 

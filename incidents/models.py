@@ -12,6 +12,13 @@ class Team(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    admins = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="administered_teams",
+        blank=True,
+        help_text="Members who manage the team's integrations: API tokens, webhooks and "
+        "notification destinations.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -98,3 +98,10 @@ def pytest_report_header(config):
 
     database = settings.DATABASES["default"]
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}"
+
+
+@pytest.fixture
+def alice_admin(alice, payments):
+    """Alice as an admin of Payments: she manages its tokens, webhooks and destinations."""
+    payments.admins.add(alice)
+    return alice

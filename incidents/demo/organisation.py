@@ -148,6 +148,7 @@ class DemoOrganisation:
             team = Team.objects.create(name=name, slug=slugify(name), description=description)
             members = [self._person(first, last) for first, last in people]
             team.members.set(members)
+            team.admins.set(members[:1])  # the team's lead manages its integrations
             self.members[team] = members
             for service_name, tier, service_description, symptoms in services:
                 service = Service.objects.create(

@@ -67,3 +67,14 @@ def test_a_deployment_belongs_to_its_services_team(alice, bob, checkout):
     deployment = Deployment.objects.create(service=checkout, version="v1")
     assert can_edit(alice, deployment)
     assert not can_edit(bob, deployment)
+
+
+def test_only_team_admins_and_staff_manage_a_teams_integrations(alice, bob, carol, dave, payments):
+    from debrief.permissions import can_manage_integrations
+
+    assert not can_manage_integrations(alice, payments)  # a member, not an admin
+    payments.admins.add(alice)
+    assert can_manage_integrations(alice, payments)
+    assert not can_manage_integrations(bob, payments)
+    assert not can_manage_integrations(carol, payments)
+    assert can_manage_integrations(dave, payments)

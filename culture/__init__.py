@@ -1,0 +1,1 @@
+"""Anonymous responder feedback and generative-culture trends."""

@@ -1,0 +1,1 @@
+"""The integration API under /api/ and the team tokens that authenticate it."""

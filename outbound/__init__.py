@@ -1,0 +1,1 @@
+"""Outbound notifications to Slack-compatible and JSON webhook destinations."""
