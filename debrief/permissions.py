@@ -111,3 +111,28 @@ def _is_member(user: User, team: Team) -> bool:
     if not hasattr(user, "_debrief_team_ids"):
         user._debrief_team_ids = frozenset(user.teams.values_list("pk", flat=True))
     return team.pk in user._debrief_team_ids
+
+
+def can_answer_invitation(user: User | AnonymousUser, invitation) -> bool:
+    """A culture pulse or survey invitation is answered by the person invited, nobody else."""
+    return _is_signed_in(user) and invitation.user_id == user.pk
+
+
+def can_read_culture_comments(user: User | AnonymousUser, team: Team) -> bool:
+    """The free-text answers of a team's pulse are for the team's members only: they were
+    written for the team, and even staff gain nothing from reading them."""
+    return _is_signed_in(user) and _is_member(user, team)
+
+
+def can_start_culture_survey(user: User | AnonymousUser) -> bool:
+    """The organisation-wide culture survey invites everyone, so only staff start it."""
+    return _is_signed_in(user) and (user.is_staff or user.is_superuser)
+
+
+def api_token_may_act_on(token, obj) -> bool:
+    """An API token acts for its team only: on the team, its incidents and its services (and
+    a deployment through its service). A revoked token acts on nothing."""
+    if token.revoked_at is not None:
+        return False
+    team = _owning_team(obj)
+    return team is not None and team.pk == token.team_id

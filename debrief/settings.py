@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Serves the API docs' assets (Swagger UI) itself rather than from a CDN.
+    "ninja",
     "incidents",
     "postmortems",
     "followups",
@@ -174,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followups.tasks.send_weekly_digests",
         "schedule": crontab(day_of_week="monday", hour=8, minute=0),
     },
+    "outbound-stuck-deliveries": {
+        "task": "outbound.tasks.resend_stuck_deliveries",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # Email: printed to the console in development; in production SMTP, by default to an MTA on
@@ -233,3 +239,22 @@ INCIDENTS_PER_PAGE = envint("INCIDENTS_PER_PAGE", 25)
 
 # Follow-up reminders cover open items due within this many days, besides overdue ones.
 FOLLOWUP_REMINDER_DAYS = envint("FOLLOWUP_REMINDER_DAYS", 3)
+
+# Culture pulse results show only for groups at least this large; below three, people could be
+# recognised by their answers, so Debrief refuses to start.
+CULTURE_MIN_RESPONSES = envint("CULTURE_MIN_RESPONSES", 5)
+if CULTURE_MIN_RESPONSES < 3:
+    raise ImproperlyConfigured(
+        f"CULTURE_MIN_RESPONSES must be at least 3, not {CULTURE_MIN_RESPONSES}: smaller groups "
+        "would identify the people who answered."
+    )
+
+# Chat and webhook notifications (outbound/): a failed delivery is tried again after
+# OUTBOUND_RETRY_BASE_SECONDS, then twice as long each time (at most an hour between tries),
+# OUTBOUND_MAX_RETRIES times. Each POST gives up after OUTBOUND_TIMEOUT_SECONDS.
+OUTBOUND_RETRY_BASE_SECONDS = envint("OUTBOUND_RETRY_BASE_SECONDS", 30)
+OUTBOUND_MAX_RETRIES = envint("OUTBOUND_MAX_RETRIES", 5)
+OUTBOUND_TIMEOUT_SECONDS = 5
+
+# Inbound webhooks (webhooks/): a larger body is refused (413) before it is read as JSON.
+WEBHOOK_MAX_BODY_BYTES = envint("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from culture.notifications import pulse_section
 from incidents.models import Incident, Team
 from learning.metrics import Scope, four_keys
 from learning.periods import Period
@@ -390,6 +391,7 @@ def four_keys_section(week: DigestWeek) -> DigestSection:
 DIGEST_SECTIONS: list[Callable[[DigestWeek], DigestSection]] = [
     incidents_section,
     postmortems_section,
+    pulse_section,
     followups_section,
     time_to_restore_section,
     four_keys_section,

@@ -6,6 +6,8 @@ from datetime import date
 
 from celery import shared_task
 
+from outbound.events import announce_overdue_followups
+
 from . import notifications
 
 
@@ -17,6 +19,7 @@ def _day(value: str | None) -> date | None:
 def send_followup_reminders(today: str | None = None) -> int:
     """Daily: remind owners of their follow-ups due soon or overdue. `today` (an ISO date)
     defaults to today in the configured time zone. Returns emails sent."""
+    announce_overdue_followups(today=_day(today))  # to the teams' chat and webhook destinations
     return notifications.send_reminders(today=_day(today))
 
 

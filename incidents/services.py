@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from outbound import events as outbound_events
+
 from .models import (
     TIMESTAMP_FIELDS,
     Deployment,
@@ -207,6 +209,7 @@ def incident_declare(
         body=f"Declared as {Severity(severity).label}" + (" (drill)" if is_drill else "") + ".",
         occurred_at=now,
     )
+    outbound_events.announce_incident_declared(incident=incident)
     return incident
 
 
@@ -238,6 +241,7 @@ def incident_change_status(
     _save(incident)
     if restored_now:
         _log(incident, TimelineEvent.Kind.RESTORED, by, occurred_at=at, body="Service restored.")
+        outbound_events.announce_incident_restored(incident=incident)
     _log(
         incident,
         TimelineEvent.Kind.STATUS_CHANGE,
@@ -270,6 +274,7 @@ def incident_change_severity(
         new_value=incident.get_severity_display(),
         body=note,
     )
+    outbound_events.announce_severity_changed(incident=incident, previous=old_label)
     return incident
 
 
@@ -286,6 +291,7 @@ def incident_mark_restored(
     _save(incident)
     if previous is None:
         body = note or "Service restored."
+        outbound_events.announce_incident_restored(incident=incident)
     else:
         body = f"Restore time corrected from {when(previous)}." + (f" {note}" if note else "")
     _log(incident, TimelineEvent.Kind.RESTORED, by, occurred_at=incident.restored_at, body=body)
@@ -293,9 +299,12 @@ def incident_mark_restored(
 
 
 @transaction.atomic
-def incident_acknowledge(*, incident: Incident, by: User, at: datetime | None = None) -> Incident:
+def incident_acknowledge(
+    *, incident: Incident, by: User | None, at: datetime | None = None, note: str = ""
+) -> Incident:
     """Someone has picked the incident up. With no commander yet, they become the commander.
-    A resolved incident needs nobody to pick it up."""
+    A resolved incident needs nobody to pick it up. `note`, when given, is the timeline's text
+    (an acknowledgement in another tool, by nobody Debrief knows)."""
     incident = _locked(incident)
     if incident.is_resolved:
         raise ValidationError(
@@ -310,6 +319,7 @@ def incident_acknowledge(*, incident: Incident, by: User, at: datetime | None = 
     if incident.commander_id is None:
         incident.commander = by
         body = "Acknowledged; now the incident commander."
+    body = note or body
     _validate(incident)
     _save(incident)
     _log(

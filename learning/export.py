@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
+from culture import export as culture_export
 from followups.export import neutralised
 from incidents.models import Deployment, Incident, Service, Severity, Team
 
@@ -402,6 +403,8 @@ SERIES = {
     "postmortem-health": postmortem_health,
     "followup-completion": followup_completion,
     "blameful-wording": blameful_wording,
+    "culture-pulse": culture_export.pulse_series,
+    "culture-survey": culture_export.survey_series,
 }
 
 

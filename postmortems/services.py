@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from culture import tasks as culture_tasks
 from debrief.permissions import can_edit
 from followups.recurrence import mark_recurrences
 from incidents.models import Incident, Team, TimelineEvent
+from outbound import events as outbound_events
 
 from . import tasks
 from .facts import incident_facts, narrative_timeline
@@ -273,6 +275,8 @@ def postmortem_publish(
         postmortem.coach_flags_acknowledged_at = now
     postmortem.save()
     transaction.on_commit(lambda: tasks.notify_postmortem_published.delay(postmortem.pk))
+    outbound_events.announce_postmortem_published(postmortem=postmortem)
+    transaction.on_commit(lambda: culture_tasks.invite_pulse_responders.delay(postmortem.pk))
     return postmortem
 
 

@@ -36,7 +36,9 @@ def broker():
 def client_app(broker):
     """A Celery client of its own: Debrief's app in this process runs tasks eagerly and has
     cached its (disabled) result backend, as the embedded default wants."""
-    client = Celery("debrief-test-client", broker=broker, backend=broker)
+    # Not the current app: shared tasks queued later in this process would otherwise go to Redis
+    # instead of running eagerly, and tests after this one would wait for a worker in vain.
+    client = Celery("debrief-test-client", broker=broker, backend=broker, set_as_current=False)
     yield client
     client.close()
 

@@ -43,7 +43,7 @@ def broker():
 @pytest.fixture
 def client_app(broker):
     """A Celery client of its own: Debrief's app in this process runs tasks eagerly."""
-    client = Celery("debrief-test-client", broker=broker, backend=broker)
+    client = Celery("debrief-test-client", broker=broker, backend=broker, set_as_current=False)
     yield client
     client.close()
 

@@ -1,0 +1,257 @@
+"""Writes of the webhooks app: endpoints and their secrets, routes, and deliveries, each
+received in one transaction so that a delivery is applied completely or not at all."""
+
+import json
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from incidents.models import Service, Team
+
+from .adapters import ADAPTERS
+from .models import Delivery, Endpoint, Kind, Route, secret_digest
+from .payloads import Event
+from .signatures import new_secret, new_token
+
+
+def _set_secret(endpoint: Endpoint, secret: str | None = None) -> str:
+    secret = secret or new_secret()
+    endpoint.secret_digest = secret_digest(secret)
+    # A bearer token can be checked against its digest; an HMAC needs the secret itself.
+    endpoint.secret = "" if endpoint.kind == Kind.ALERTMANAGER else secret
+    return secret
+
+
+@transaction.atomic
+def endpoint_create(
+    *, team: Team, kind: str, name: str, by: User | None, severity_label: str = "severity"
+) -> tuple[Endpoint, str]:
+    """A new endpoint with an unguessable URL; returns it with its secret, which is shown
+    once and never again."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the endpoint, e.g. after the tool that posts to it."})
+    if kind not in Kind.values:
+        raise ValidationError({"kind": "Choose one of the kinds offered."})
+    if Endpoint.objects.filter(team=team, name=name).exists():
+        raise ValidationError({"name": f"{team} already has an endpoint named “{name}”."})
+    endpoint = Endpoint(
+        team=team,
+        kind=kind,
+        name=name,
+        token=new_token(),
+        severity_label=severity_label.strip() or "severity",
+        created_by=by,
+    )
+    secret = _set_secret(endpoint)
+    endpoint.save()
+    return endpoint, secret
+
+
+@transaction.atomic
+def endpoint_rotate_secret(*, endpoint: Endpoint) -> str:
+    """Replace the secret; the old one stops working at once. Returns the new one."""
+    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    secret = _set_secret(endpoint)
+    endpoint.save(update_fields=["secret", "secret_digest"])
+    return secret
+
+
+# Short secrets can be guessed offline from one signed body.
+MIN_SECRET_LENGTH = 16
+
+
+@transaction.atomic
+def endpoint_use_secret(*, endpoint: Endpoint, secret: str) -> None:
+    """Take the secret the tool made (PagerDuty makes its signing secret itself) instead of
+    the one Debrief made; the old one stops working at once."""
+    secret = secret.strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValidationError(
+            {"secret": f"A secret needs at least {MIN_SECRET_LENGTH} characters."}
+        )
+    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    _set_secret(endpoint, secret)
+    endpoint.save(update_fields=["secret", "secret_digest"])
+
+
+@transaction.atomic
+def endpoint_delete(*, endpoint: Endpoint) -> None:
+    """The endpoint, its routes and its delivery log go; what it recorded stays."""
+    endpoint.delete()
+
+
+@transaction.atomic
+def route_create(
+    *,
+    endpoint: Endpoint,
+    service: Service,
+    match_value: str,
+    match_label: str = "",
+    environment: str = "",
+    workflow: str = "",
+) -> Route:
+    if service.team_id != endpoint.team_id:
+        raise ValidationError({"service": f"{service} is not one of {endpoint.team}'s services."})
+    match_value = match_value.strip()
+    match_label = match_label.strip() if endpoint.kind == Kind.ALERTMANAGER else ""
+    if not match_value:
+        raise ValidationError({"match_value": "Say which events to route."})
+    if endpoint.kind == Kind.ALERTMANAGER and not match_label:
+        raise ValidationError({"match_label": "Name the label to match, e.g. service."})
+    try:
+        with transaction.atomic():
+            return Route.objects.create(
+                endpoint=endpoint,
+                service=service,
+                match_label=match_label,
+                match_value=match_value,
+                environment=environment.strip() if endpoint.kind == Kind.GITHUB else "",
+                workflow=workflow.strip() if endpoint.kind == Kind.GITHUB else "",
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"match_value": "A route for these events exists already; delete it first."}
+        ) from None
+
+
+@transaction.atomic
+def route_delete(*, route: Route) -> None:
+    route.delete()
+
+
+def route_for(endpoint: Endpoint, event: Event) -> Service | None:
+    """The service the event goes to: the first matching route, more specific routes (with
+    an environment or workflow) first. Alertmanager and generic events also go, with no
+    route, to the team's service whose slug their `service` label or field names."""
+    routes = sorted(
+        endpoint.routes.select_related("service"),
+        key=lambda route: (not route.environment, not route.workflow, route.pk),
+    )
+    for route in routes:
+        if endpoint.kind == Kind.ALERTMANAGER:
+            if event.labels.get(route.match_label) == route.match_value:
+                return route.service
+        elif (
+            route.match_value == event.route_value
+            and route.environment in {"", event.environment}
+            and route.workflow in {"", event.workflow}
+        ):
+            return route.service
+    by_slug = endpoint.kind == Kind.GENERIC or (
+        endpoint.kind == Kind.ALERTMANAGER and event.route_label == "service"
+    )
+    if by_slug and event.route_value:
+        return Service.objects.filter(team=endpoint.team_id, slug=event.route_value).first()
+    return None
+
+
+def _process(delivery: Delivery, payload: dict, event: Event, service: Service | None) -> None:
+    """Apply the event, or leave it in the inbox when it goes to no service."""
+    endpoint = delivery.endpoint
+    if event.ignored:
+        delivery.status, delivery.detail = Delivery.Status.IGNORED, event.ignored[:300]
+    else:
+        if event.needs_route and service is None:
+            service = route_for(endpoint, event)
+        if event.needs_route and service is None:
+            delivery.status = Delivery.Status.UNROUTED
+            delivery.detail = "No route matches; waiting in the inbox."
+        else:
+            outcome = ADAPTERS[endpoint.kind].apply(
+                endpoint=endpoint, service=service, payload=payload, event=event
+            )
+            delivery.status = Delivery.Status.PROCESSED
+            delivery.detail = outcome.detail[:300]
+            delivery.service = service
+            delivery.incident = outcome.incident
+            delivery.deployment = outcome.deployment
+    delivery.save()
+
+
+@transaction.atomic
+def delivery_receive(
+    *, endpoint: Endpoint, payload: dict, body: str, event: Event
+) -> tuple[Delivery, bool]:
+    """Log the delivery and apply it, unless its id was received before: then nothing
+    happens and the earlier delivery is returned with False. Concurrent copies of one
+    delivery wait on its unique key; all but the first find it there."""
+    delivery = Delivery(
+        endpoint=endpoint,
+        delivery_id=event.delivery_id,
+        event_type=event.event_type,
+        body=body,
+        status=Delivery.Status.UNROUTED,
+        summary=event.summary[:300],
+        route_label=event.route_label[:100],
+        route_value=event.route_value[:200],
+        environment=event.environment[:50],
+        workflow=event.workflow[:200],
+    )
+    try:
+        with transaction.atomic():
+            delivery.save()
+    except IntegrityError:
+        return Delivery.objects.get(endpoint=endpoint, delivery_id=event.delivery_id), False
+    _process(delivery, payload, event, service=None)
+    return delivery, True
+
+
+def _replay(delivery: Delivery, service: Service | None) -> None:
+    adapter = ADAPTERS[delivery.endpoint.kind]
+    payload = json.loads(delivery.body)
+    event = adapter.parse(payload, event_type=delivery.event_type, delivery_id=delivery.delivery_id)
+    _process(delivery, payload, event, service=service)
+
+
+@transaction.atomic
+def delivery_assign(
+    *, delivery: Delivery, service: Service, remember: bool = False
+) -> list[Delivery]:
+    """Apply an unrouted delivery to `service`. With `remember`, a route sends such events
+    to it from now on, and the other waiting deliveries it matches are applied too, oldest
+    first. Returns the deliveries applied."""
+    delivery = (
+        Delivery.objects.select_for_update().select_related("endpoint__team").get(pk=delivery.pk)
+    )
+    endpoint = delivery.endpoint
+    if delivery.status != Delivery.Status.UNROUTED:
+        raise ValidationError({"service": "This delivery was already processed."})
+    if service.team_id != endpoint.team_id:
+        raise ValidationError({"service": f"{service} is not one of {endpoint.team}'s services."})
+    if not remember:
+        _replay(delivery, service)
+        return [delivery]
+    if not delivery.route_value:
+        raise ValidationError({"remember": "This event names nothing a route could match."})
+    route_exists = endpoint.routes.filter(
+        match_label=delivery.route_label if endpoint.kind == Kind.ALERTMANAGER else "",
+        match_value=delivery.route_value,
+        environment="",
+        workflow="",
+    ).exists()
+    if not route_exists:
+        route_create(
+            endpoint=endpoint,
+            service=service,
+            match_label=delivery.route_label,
+            match_value=delivery.route_value,
+        )
+    waiting = (
+        Delivery.objects.select_for_update()
+        .filter(
+            endpoint=endpoint,
+            status=Delivery.Status.UNROUTED,
+            route_label=delivery.route_label,
+            route_value=delivery.route_value,
+        )
+        .select_related("endpoint__team")
+        .order_by("received_at", "pk")
+    )
+    applied = []
+    for item in waiting:
+        _replay(item, service if item.pk == delivery.pk else None)
+        if item.status != Delivery.Status.UNROUTED:
+            applied.append(item)
+    return applied
