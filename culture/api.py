@@ -1,5 +1,5 @@
 """The culture trends over the integration API, mounted at /api/culture/. The token is the
-team's (`request.auth.team`); a hidden group carries no figure here either."""
+team's (`request.auth.team`); a group still open or too small carries no figure here either."""
 
 from datetime import date
 
@@ -7,7 +7,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from .models import Kind
-from .selectors import CultureTrend, culture_trend, not_enough_message
+from .selectors import CultureTrend, QuarterCulture, culture_trend, not_enough_message
 
 router = Router(tags=["culture"])
 
@@ -22,6 +22,7 @@ class QuarterOut(Schema):
     quarter: str
     start: date
     end: date
+    closed: bool
     shown: bool
     message: str | None
     responses: int | None
@@ -36,6 +37,12 @@ class TrendOut(Schema):
     quarters: list[QuarterOut]
 
 
+def _message(trend: CultureTrend, quarter: QuarterCulture) -> str | None:
+    if quarter.shown:
+        return None
+    return not_enough_message() if quarter.closed else trend.still_open
+
+
 def _trend_out(trend: CultureTrend) -> dict:
     return {
         "kind": trend.kind.value,
@@ -46,8 +53,9 @@ def _trend_out(trend: CultureTrend) -> dict:
                 "quarter": quarter.label,
                 "start": quarter.quarter.start,
                 "end": quarter.quarter.end,
+                "closed": quarter.closed,
                 "shown": quarter.shown,
-                "message": None if quarter.shown else not_enough_message(),
+                "message": _message(trend, quarter),
                 "responses": quarter.responses,
                 "generative_culture_score": quarter.score,
                 "statements": [

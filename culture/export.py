@@ -1,7 +1,7 @@
 """The culture trends as series of rows (learning.export.Series): the pages draw their charts
-and tables from them, and /learning/export.csv writes them, so a hidden group is hidden in
-the download too. learning.export.SERIES names these, so learning.export is imported only
-where it is used, never while it imports this module."""
+and tables from them, and /learning/export.csv writes them, so a hidden group (still open or
+too small) is hidden in the download too. learning.export.SERIES names these, so
+learning.export is imported only where it is used, never while it imports this module."""
 
 from typing import TYPE_CHECKING
 
@@ -24,16 +24,19 @@ TITLES = {
 
 def trend_series(trend: CultureTrend, learned: list[QuarterLearning] | None = None) -> "Series":
     """One row per quarter: responses, each statement's mean, the generative-culture score,
-        and beside them what was learned that quarter. A hidden quarter says so in the responses
-        column and has no figure. `learned` (learning_beside of the same quarters and team) saves
-    its queries when the caller already has it."""
+    and beside them what was learned that quarter. A hidden quarter says why in the responses
+    column ("Still open" or "Fewer than 5") and has no figure. `learned` (learning_beside of
+    the same quarters and team) saves its queries when the caller already has it."""
     from learning.export import Series
 
     if learned is None:
         learned = learning_beside(quarters=[row.quarter for row in trend.quarters], team=trend.team)
     rows = []
     for quarter, learning in zip(trend.quarters, learned, strict=True):
-        responses = quarter.responses if quarter.shown else f"Fewer than {trend.minimum}"
+        if quarter.shown:
+            responses = quarter.responses
+        else:
+            responses = f"Fewer than {trend.minimum}" if quarter.closed else "Still open"
         rows.append(
             [
                 quarter.label,

@@ -25,8 +25,9 @@ class AnswerForm(forms.Form):
                 required=False,
                 max_length=HELPED_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 4}),
-                help_text="Your team reads this once enough people have answered, with nothing "
-                "about who wrote it. Leave out details that would point to you.",
+                help_text="Your team reads this after the quarter has ended, if enough people "
+                "answered, with nothing about who wrote it. Leave out details that would point "
+                "to you.",
             )
         self.kind = kind
 

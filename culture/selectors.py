@@ -1,8 +1,9 @@
 """Reads for the culture pulse: who responded to an incident, a person's open invitations,
-and the quarterly trends, which show a group's figures only when enough people answered."""
+and the quarterly trends, which show a group's figures and texts only once the group can take
+no more answers, and only when enough people answered."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -23,7 +24,7 @@ from postmortems.models import (
     SectionRevision,
 )
 
-from .models import Answer, Invitation, Kind, Response, quarter_label
+from .models import Answer, Invitation, Kind, Response, Survey, quarter_label
 from .statements import Statement
 
 # A year of quarters: enough to see whether a process change helped.
@@ -40,8 +41,13 @@ def minimum_responses() -> int:
 def not_enough_message() -> str:
     return (
         f"Not enough responses to show without identifying people "
-        f"(results show once {minimum_responses()} people have answered)."
+        f"(results show only where at least {minimum_responses()} people answered)."
     )
+
+
+def still_open_message(kind: Kind) -> str:
+    until = "the quarter has ended" if kind == Kind.PULSE else "the survey has closed"
+    return f"Still open: results show once {until}, so that no single answer can be picked out."
 
 
 def responders(postmortem: Postmortem) -> QuerySet[User]:
@@ -92,9 +98,11 @@ class StatementMean:
 
 @dataclass(frozen=True)
 class QuarterCulture:
-    """One group's figures for a quarter. When `shown` is false, every figure is None."""
+    """One group's figures for a quarter. `closed`: the group takes no more answers (see
+    closed_quarters). When `shown` is false, every figure is None."""
 
     quarter: Period
+    closed: bool
     shown: bool
     responses: int | None
     means: list[StatementMean]
@@ -116,6 +124,33 @@ class CultureTrend:
     def statements(self) -> list[Statement]:
         return self.kind.statements
 
+    @property
+    def still_open(self) -> str:
+        return still_open_message(self.kind)
+
+
+def closed_quarters(*, kind: Kind, quarters: list[Period], now: datetime) -> set[date]:
+    """The starts of the quarters whose group of `kind` can take no more answers, so that its
+    figures are final: a pulse counts in the quarter it is answered in, so a pulse quarter
+    closes when it ends; a survey is answered until its invitations expire, possibly after
+    its quarter, so a survey quarter closes with its survey (or, without one, when it ends).
+    Showing only closed groups means each group's figures appear once and never change: a
+    group that changed with every answer would show each answer as the difference."""
+    today = timezone.localdate(value=now)
+    ended = {quarter.start for quarter in quarters if quarter.end < today}
+    if kind == Kind.PULSE:
+        return ended
+    closes = dict(
+        Survey.objects.filter(quarter__in=[quarter.start for quarter in quarters]).values_list(
+            "quarter", "closes_at"
+        )
+    )
+    return {
+        quarter.start
+        for quarter in quarters
+        if (closes[quarter.start] <= now if quarter.start in closes else quarter.start in ended)
+    }
+
 
 def _shown(*, sizes: dict[int | None, int], team: Team | None, minimum: int) -> bool:
     """Whether a group's figures may be shown. A team's: when at least `minimum` answered.
@@ -129,15 +164,22 @@ def _shown(*, sizes: dict[int | None, int], team: Team | None, minimum: int) -> 
 
 
 def culture_trend(
-    *, kind: Kind, end: date, team: Team | None = None, count: int = TREND_QUARTERS
+    *,
+    kind: Kind,
+    end: date,
+    team: Team | None = None,
+    count: int = TREND_QUARTERS,
+    now: datetime | None = None,
 ) -> CultureTrend:
     """The quarterly trend of a team (or, with none, the organisation) for the quarters up
     to the one `end` is in. Per quarter: the number of responses, the mean of each
     statement on the 1-5 scale, and the generative-culture score, the mean of the statement
     means. Pulses count for the team whose incident they were about; the survey counts for
-    the organisation only. Hidden groups (see _shown) carry no figures at all. Two queries."""
+    the organisation only. Groups still open at `now` (see closed_quarters) and groups too
+    small (see _shown) carry no figures at all. Two queries, three for the survey."""
     minimum = minimum_responses()
     quarters = recent_quarters(end, count)
+    closed = closed_quarters(kind=kind, quarters=quarters, now=now or timezone.now())
     starts = [quarter.start for quarter in quarters]
     sizes: dict[date, dict] = {start: {} for start in starts}
     for row in (
@@ -159,7 +201,7 @@ def culture_trend(
     rows = []
     for quarter in quarters:
         group = sizes[quarter.start]
-        shown = _shown(sizes=group, team=team, minimum=minimum)
+        shown = quarter.start in closed and _shown(sizes=group, team=team, minimum=minimum)
         means = []
         for statement in kind.statements:
             total, answered = sums.get((quarter.start, statement.key), (0, 0))
@@ -170,6 +212,7 @@ def culture_trend(
         rows.append(
             QuarterCulture(
                 quarter=quarter,
+                closed=quarter.start in closed,
                 shown=shown,
                 responses=size if shown else None,
                 means=[StatementMean(m.statement, _rounded(m.mean)) for m in means],
@@ -248,12 +291,15 @@ def learning_beside(*, quarters: list[Period], team: Team | None = None) -> list
     ]
 
 
-def helped_texts(*, team: Team) -> QuerySet[Response]:
-    """The team's "what would have helped" answers, only of quarters in which enough people
-    answered the team's pulse, newest quarter first and, within one, in the random order of
-    their keys: never in the order they were written."""
+def helped_texts(*, team: Team, now: datetime | None = None) -> QuerySet[Response]:
+    """The team's "what would have helped" answers, only of quarters that have ended (so
+    that a text never appears the moment it is written, which would tie it to whoever just
+    answered) and in which enough people answered the team's pulse; newest quarter first
+    and, within one, in the random order of their keys: never in the order they were
+    written."""
+    current = Period.quarter_of(timezone.localdate(value=now)).start
     large_enough = (
-        Response.objects.filter(kind=Kind.PULSE, team=team)
+        Response.objects.filter(kind=Kind.PULSE, team=team, quarter__lt=current)
         .order_by()
         .values("quarter")
         .annotate(size=Count("pk"))

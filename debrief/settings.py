@@ -255,6 +255,9 @@ if CULTURE_MIN_RESPONSES < 3:
 OUTBOUND_RETRY_BASE_SECONDS = envint("OUTBOUND_RETRY_BASE_SECONDS", 30)
 OUTBOUND_MAX_RETRIES = envint("OUTBOUND_MAX_RETRIES", 5)
 OUTBOUND_TIMEOUT_SECONDS = 5
+# Off: notifications go to public addresses only, so a team admin cannot make the server reach
+# its loopback, the intranet or a cloud metadata service. On for a self-hosted chat inside.
+OUTBOUND_ALLOW_PRIVATE_ADDRESSES = envbool("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", False)
 
 # Inbound webhooks (webhooks/): a larger body is refused (413) before it is read as JSON.
 WEBHOOK_MAX_BODY_BYTES = envint("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)

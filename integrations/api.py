@@ -85,6 +85,10 @@ ERRORS = {
 }
 
 
+class Conflict(Exception):
+    """The request names something already taken; answered 409 with the message."""
+
+
 # Errors: always JSON, always 4xx, naming the field where there is one ------------------------
 
 
@@ -133,6 +137,11 @@ def _forbidden(request, error: PermissionDenied):
 @api.exception_handler(Http404)
 def _not_found(request, error: Http404):
     return api.create_response(request, {"detail": str(error) or "Not found."}, status=404)
+
+
+@api.exception_handler(Conflict)
+def _conflict(request, error: Conflict):
+    return api.create_response(request, {"detail": str(error)}, status=409)
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -398,27 +407,37 @@ def add_event(request, incident_id: schemas.Id, payload: schemas.EventIn):
 # Deployments ---------------------------------------------------------------------------------
 
 
+# External ids are unique per source across teams, so one another team holds is refused
+# without saying whose it is.
+EXTERNAL_ID_TAKEN = "This external id is already used; choose another."
+
+
 def _recorded(token: ApiToken, external_id: str) -> Deployment | None:
-    """The deployment already recorded through the API with this external id, if any."""
+    """The token team's deployment already recorded through the API with this external id."""
     if not external_id:
         return None
-    deployment = _deployments().filter(source=API_SOURCE, external_id=external_id).first()
-    if deployment is not None and not api_token_may_act_on(token, deployment):
-        raise ValidationError(
-            {"external_id": "Another team recorded a deployment with this external id."}
-        )
-    return deployment
+    return (
+        _deployments()
+        .filter(source=API_SOURCE, external_id=external_id, service__team=token.team_id)
+        .first()
+    )
 
 
 @api.post(
     "/deployments",
-    response={200: schemas.DeploymentOut, 201: schemas.DeploymentOut, **ERRORS},
+    response={
+        200: schemas.DeploymentOut,
+        201: schemas.DeploymentOut,
+        409: schemas.Message,
+        **ERRORS,
+    },
     tags=["deployments"],
 )
 @transaction.atomic
 def record_deployment(request, payload: schemas.DeploymentIn):
     """Record a deployment of one of the team's services: 201 when recorded, 200 with the
-    deployment recorded before when one with the same `external_id` exists."""
+    deployment recorded before when the team has one with the same `external_id`, 409 when
+    the external id is already used outside the team."""
     token = request.auth
     service = _team_services(token, [payload.service], field="service")[0]
     external_id = payload.external_id.strip()
@@ -437,11 +456,13 @@ def record_deployment(request, payload: schemas.DeploymentIn):
             external_id=external_id,
         )
     except ValidationError as error:
-        # Recorded by a concurrent request between the look-up and the insert.
-        raced = hasattr(error, "error_dict") and "external_id" in error.error_dict
-        if raced and (existing := _recorded(token, external_id)):
+        if not (hasattr(error, "error_dict") and "external_id" in error.error_dict):
+            raise
+        # Recorded by a concurrent request of the team between the look-up and the insert,
+        # or held by another team's deployment.
+        if existing := _recorded(token, external_id):
             return Status(200, _deployment_out(existing))
-        raise
+        raise Conflict(EXTERNAL_ID_TAKEN) from None
     return Status(201, _deployment_out(_deployments().get(pk=deployment.pk)))
 
 

@@ -186,7 +186,9 @@ class DeploymentIn(Schema):
     outcome: OutcomeName = Deployment.Outcome.SUCCEEDED.value
     commits: list[CommitIn] = Field(default_factory=list, max_length=1_000)
     external_id: Annotated[Text, Field(max_length=200)] = Field(
-        "", description="Your system's id for this deployment: sending it again is harmless."
+        "",
+        description="Your system's id for this deployment: sending it again returns the "
+        "deployment recorded first. An id already used outside your team is refused (409).",
     )
 
 

@@ -2,9 +2,11 @@
 documented JSON (README, "Notifications to chat and webhooks")."""
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -208,21 +210,51 @@ def check_message(destination: Destination, *, key: str) -> Announcement:
 # Bodies
 
 
-def slack_escape(text: str) -> str:
-    """Slack's mrkdwn reads &, < and > as markup: a title must not make links or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# Chat tools ping a whole channel for a plain @channel, @here, @all or @everyone (Mattermost,
+# Rocket.Chat, Discord). A zero-width joiner after the @ looks the same and pings no one.
+MENTION = re.compile(r"@(?=\w)")
+ZERO_WIDTH_JOINER = "\u200d"
+# Markdown's link, emphasis and code characters, and the backslash that escapes them.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]()])")
+# Slack's own hooks read mrkdwn, which has no Markdown links and shows a backslash as typed.
+SLACK_HOSTS = {"hooks.slack.com", "hooks.slack-gov.com"}
 
 
-def slack_body(announcement: Announcement) -> dict[str, Any]:
-    link = f"<{announcement.url}|{slack_escape(announcement.title)}>"
-    headline = slack_escape(announcement.headline)
+def reads_markdown(url: str) -> bool:
+    """Whether a Slack-compatible webhook renders Markdown: every one but Slack's own does
+    (Mattermost, Rocket.Chat, Discord's /slack)."""
+    return urlsplit(url).hostname not in SLACK_HOSTS
+
+
+def slack_escape(text: str, *, markdown: bool = True) -> str:
+    """Plain text for a Slack-compatible message, shown as typed: neither a link, nor a
+    mention, nor formatting. &, < and > are Slack's markup; with `markdown`, the receiver
+    also reads [text](url), *, _, ~ and ` as Markdown, so they are escaped with a backslash."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = MENTION.sub("@" + ZERO_WIDTH_JOINER, text)
+    if markdown:
+        text = MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return text
+
+
+def slack_body(announcement: Announcement, *, markdown: bool = True) -> dict[str, Any]:
+    def escape(text: str) -> str:
+        return slack_escape(text, markdown=markdown)
+
+    link = f"<{announcement.url}|{escape(announcement.title)}>"
+    headline = escape(announcement.headline)
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline}*\n{link}"}}
     ]
     if announcement.details:
-        context = slack_escape(" · ".join(announcement.details))[:CONTEXT_LIMIT]
+        context = escape(" · ".join(announcement.details))[:CONTEXT_LIMIT]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
-    return {"text": f"{headline}: {link}", "blocks": blocks}
+    return {
+        "text": f"{headline}: {link}",
+        "blocks": blocks,
+        # Discord reads this: no mention in the message pings anyone. Slack ignores it.
+        "allowed_mentions": {"parse": []},
+    }
 
 
 def json_body(announcement: Announcement, *, delivery_id: str) -> dict[str, Any]:
@@ -242,7 +274,7 @@ def json_body(announcement: Announcement, *, delivery_id: str) -> dict[str, Any]
 def body_for(destination: Destination, announcement: Announcement, *, delivery_id: str) -> str:
     """The exact text POSTed to the destination (and signed, for JSON)."""
     if destination.kind == Destination.Kind.SLACK:
-        payload = slack_body(announcement)
+        payload = slack_body(announcement, markdown=reads_markdown(destination.url))
     else:
         payload = json_body(announcement, delivery_id=delivery_id)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

@@ -6,11 +6,14 @@ import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.urls import reverse
 
 from incidents.models import Team
+
+from . import sending
 
 
 class Event(models.TextChoices):
@@ -32,6 +35,16 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
+def validate_public_address(url: str) -> None:
+    """Refuse a URL whose host is, or resolves to, a loopback, private, link-local, multicast,
+    reserved or unspecified address (unless OUTBOUND_ALLOW_PRIVATE_ADDRESSES). Sending checks
+    again, as a name can resolve elsewhere later."""
+    if reason := sending.refusal(url):
+        raise ValidationError(
+            "Enter a public address: %(reason)s", code="private_address", params={"reason": reason}
+        )
+
+
 class Destination(models.Model):
     class Kind(models.TextChoices):
         SLACK = "slack", "Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat)"
@@ -43,7 +56,7 @@ class Destination(models.Model):
     url = models.URLField(
         "webhook URL",
         max_length=1000,
-        validators=[URLValidator(schemes=["http", "https"])],
+        validators=[URLValidator(schemes=["http", "https"]), validate_public_address],
     )
     # A list of Event values; a team has a handful of destinations, so they are matched in Python.
     events = models.JSONField(default=list)
@@ -100,6 +113,9 @@ class Delivery(models.Model):
     event_key = models.CharField(max_length=200)
     body = models.TextField()
     state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    # Set while a worker sends it: another task finding it claimed leaves it alone, and the
+    # sweep re-queues it only once this has passed (the worker died mid-send).
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     failure_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -128,7 +144,6 @@ class DeliveryAttempt(models.Model):
     # The HTTP status of the response; None when none came (timeout, refused connection).
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
-    response_excerpt = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["number"]

@@ -37,9 +37,11 @@ RETRY_OVERDUE_AFTER = timedelta(minutes=70)
 
 def stuck_deliveries(*, now: datetime) -> list[int]:
     """Pending deliveries no task will come back for: never tried for UNTRIED_FOR, or tried
-    last more than RETRY_OVERDUE_AFTER ago."""
+    last more than RETRY_OVERDUE_AFTER ago; and not claimed by a worker sending them now
+    (unless that claim expired, the worker having died mid-send)."""
     return list(
         Delivery.objects.filter(state=Delivery.State.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .annotate(last_attempt=Max("attempts__started_at"))
         .filter(
             Q(last_attempt__isnull=True, created_at__lt=now - UNTRIED_FOR)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from incidents.models import Team
@@ -20,11 +21,15 @@ from .models import SUBSCRIBABLE_EVENTS, Delivery, DeliveryAttempt, Destination,
 
 
 class AttemptTaken(Exception):
-    """Another worker recorded this attempt meanwhile: it carries on with the delivery."""
+    """Another worker is sending this delivery, or recorded this attempt meanwhile: it carries
+    on with the delivery."""
 
 
 # The longest wait between two attempts, however many came before.
 MAX_RETRY_DELAY_SECONDS = 3600
+# How long a worker holds a delivery it is sending. One attempt takes at most a few
+# OUTBOUND_TIMEOUT_SECONDS; past this, the worker is taken to have died mid-send.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 # Destinations
@@ -179,19 +184,34 @@ def _finish(delivery: Delivery, state: str, reason: str = "") -> None:
     delivery.state = state
     delivery.failure_reason = reason[:300]
     delivery.finished_at = timezone.now()
-    delivery.save(update_fields=["state", "failure_reason", "finished_at"])
+    delivery.claimed_until = None
+    delivery.save(update_fields=["state", "failure_reason", "finished_at", "claimed_until"])
+
+
+def _claim(delivery: Delivery) -> bool:
+    """Mark the delivery as being sent by this worker, unless another holds it: one
+    conditional UPDATE, so of two tasks for the same delivery only one sends it."""
+    now = timezone.now()
+    claimed = (
+        Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + CLAIM_LEASE)
+    )
+    return claimed == 1
 
 
 def delivery_send(*, delivery_id: int) -> Delivery | None:
     """Make the next attempt at a pending delivery and record it. The delivery is then
     delivered (a 2xx answer), failed (an answer no retry can change, or no attempts left
     after OUTBOUND_MAX_RETRIES retries), or still pending: the caller retries it later.
-    No transaction is held open while the destination answers. None when the delivery is
-    gone (its destination was deleted); AttemptTaken when another worker made the same
-    attempt at the same time."""
+    The delivery is claimed for CLAIM_LEASE before the POST, and no transaction is held open
+    while the destination answers. None when the delivery is gone (its destination was
+    deleted); AttemptTaken when another worker is sending it or made the same attempt."""
     delivery = Delivery.objects.select_related("destination").filter(pk=delivery_id).first()
     if delivery is None or delivery.state != Delivery.State.PENDING:
         return delivery
+    if not _claim(delivery):
+        raise AttemptTaken(f"Delivery {delivery.pk} is being sent by another worker.")
     if not delivery.destination.is_enabled and delivery.event != Event.TEST:
         _finish(delivery, Delivery.State.FAILED, "The destination was turned off before sending.")
         return delivery
@@ -221,12 +241,12 @@ def _record(delivery: Delivery, number: int, started_at, response: sending.Respo
         duration=timedelta(seconds=response.seconds),
         status_code=response.status_code,
         error=response.error,
-        response_excerpt=response.excerpt,
     )
     if response.delivered:
         _finish(delivery, Delivery.State.DELIVERED)
     elif not response.retryable:
         what = f"HTTP {response.status_code}" if response.status_code else response.error
+        what = what.rstrip(".")
         _finish(
             delivery,
             Delivery.State.FAILED,
@@ -234,3 +254,7 @@ def _record(delivery: Delivery, number: int, started_at, response: sending.Respo
         )
     elif number > settings.OUTBOUND_MAX_RETRIES:
         _finish(delivery, Delivery.State.FAILED, f"Gave up after {number} attempts.")
+    else:
+        # Still pending: free for the retry the task schedules.
+        delivery.claimed_until = None
+        delivery.save(update_fields=["claimed_until"])

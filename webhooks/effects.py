@@ -1,6 +1,7 @@
 """What an event does to Debrief's incidents, shared by the adapters. Each step only fills in
 what is missing, so events applied in any order, or twice, end in the same incident."""
 
+from contextlib import suppress
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -15,11 +16,9 @@ def locked_link(*, team: Team, source: str, key: str) -> ExternalIncident:
     """The link for an outside incident, created if new and locked until the transaction
     ends. A concurrent request creating the same link waits on the unique key, fails, and
     reads the winner's row instead."""
-    try:
-        with transaction.atomic():
-            ExternalIncident.objects.get_or_create(team=team, source=source, external_key=key)
-    except IntegrityError:
-        pass
+    # The savepoint is rolled back before the loser's IntegrityError is set aside.
+    with suppress(IntegrityError), transaction.atomic():
+        ExternalIncident.objects.get_or_create(team=team, source=source, external_key=key)
     return ExternalIncident.objects.select_for_update().get(
         team=team, source=source, external_key=key
     )

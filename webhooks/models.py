@@ -96,12 +96,16 @@ class Route(models.Model):
 
 class Delivery(models.Model):
     """Every accepted request, keyed by the sender's delivery id: a redelivery finds its row
-    and is answered as a duplicate. Unrouted deliveries wait in the team's inbox."""
+    and is answered as a duplicate. Unrouted deliveries wait in the team's inbox, with the
+    reason they could not be applied when an attempt failed, until they are applied or an
+    admin dismisses them (ignored, with who dismissed them as the detail)."""
 
     class Status(models.TextChoices):
         PROCESSED = "processed", "Processed"
         UNROUTED = "unrouted", "Unrouted"
         IGNORED = "ignored", "Ignored"
+
+    WAITING = "No route matches; waiting in the inbox."
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     delivery_id = models.CharField(max_length=200)
@@ -140,6 +144,13 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.delivery_id}"
+
+    @property
+    def failure(self) -> str:
+        """Why applying this waiting delivery failed, if an attempt did."""
+        if self.status == self.Status.UNROUTED and self.detail not in {"", self.WAITING}:
+            return self.detail
+        return ""
 
 
 class ExternalIncident(models.Model):

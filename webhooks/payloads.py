@@ -14,6 +14,17 @@ class PayloadError(Exception):
     """The body is JSON, but not in the format the endpoint expects."""
 
 
+class AlreadyRecordedElsewhere(Exception):
+    """The event names a deployment whose external id another team's deployment holds (the
+    ids are unique per source across teams). Its message names no team."""
+
+    def __init__(
+        self,
+        message: str = "This deployment is already recorded elsewhere; nothing was changed.",
+    ):
+        super().__init__(message)
+
+
 @dataclass(frozen=True)
 class Event:
     """What a delivery is about, read from its payload before anything is written: its

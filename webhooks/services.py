@@ -2,16 +2,18 @@
 received in one transaction so that a delivery is applied completely or not at all."""
 
 import json
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from debrief.people import actor_name
 from incidents.models import Service, Team
 
 from .adapters import ADAPTERS
 from .models import Delivery, Endpoint, Kind, Route, secret_digest
-from .payloads import Event
+from .payloads import AlreadyRecordedElsewhere, Event, PayloadError
 from .signatures import new_secret, new_token
 
 
@@ -156,8 +158,7 @@ def _process(delivery: Delivery, payload: dict, event: Event, service: Service |
         if event.needs_route and service is None:
             service = route_for(endpoint, event)
         if event.needs_route and service is None:
-            delivery.status = Delivery.Status.UNROUTED
-            delivery.detail = "No route matches; waiting in the inbox."
+            delivery.status, delivery.detail = Delivery.Status.UNROUTED, Delivery.WAITING
         else:
             outcome = ADAPTERS[endpoint.kind].apply(
                 endpoint=endpoint, service=service, payload=payload, event=event
@@ -205,13 +206,45 @@ def _replay(delivery: Delivery, service: Service | None) -> None:
     _process(delivery, payload, event, service=service)
 
 
+# What an event's effects may refuse; anything else is a fault and fails the request.
+REFUSALS = (ValidationError, PayloadError, AlreadyRecordedElsewhere)
+
+
+def _refusal_message(error: Exception) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def _replay_or_keep_waiting(delivery: Delivery, service: Service | None) -> bool:
+    """Apply the delivery in a savepoint. When its effects are refused, nothing of them
+    stays and it waits in the inbox with the reason, so that one bad delivery holds up
+    neither the others nor the route. Returns whether it was applied."""
+    try:
+        with transaction.atomic():
+            _replay(delivery, service)
+    except REFUSALS as error:
+        delivery.refresh_from_db()
+        delivery.detail = f"Could not be applied: {_refusal_message(error)}"[:300]
+        delivery.save(update_fields=["detail"])
+        return False
+    return delivery.status != Delivery.Status.UNROUTED
+
+
+@dataclass
+class Assignment:
+    """The deliveries an assignment applied, and those still waiting because their effects
+    were refused."""
+
+    applied: list[Delivery] = field(default_factory=list)
+    failed: list[Delivery] = field(default_factory=list)
+
+
 @transaction.atomic
-def delivery_assign(
-    *, delivery: Delivery, service: Service, remember: bool = False
-) -> list[Delivery]:
-    """Apply an unrouted delivery to `service`. With `remember`, a route sends such events
-    to it from now on, and the other waiting deliveries it matches are applied too, oldest
-    first. Returns the deliveries applied."""
+def delivery_assign(*, delivery: Delivery, service: Service, remember: bool = False) -> Assignment:
+    """Apply an unrouted delivery to `service`; when its effects are refused, nothing is
+    applied and the refusal is raised. With `remember`, a route sends such events to it from
+    now on, and the other waiting deliveries it matches are applied too, oldest first, each
+    on its own: one that is refused stays in the inbox with the reason, and the route and the
+    others are kept."""
     delivery = (
         Delivery.objects.select_for_update().select_related("endpoint__team").get(pk=delivery.pk)
     )
@@ -221,8 +254,11 @@ def delivery_assign(
     if service.team_id != endpoint.team_id:
         raise ValidationError({"service": f"{service} is not one of {endpoint.team}'s services."})
     if not remember:
-        _replay(delivery, service)
-        return [delivery]
+        try:
+            _replay(delivery, service)
+        except AlreadyRecordedElsewhere as error:
+            raise ValidationError(str(error)) from None
+        return Assignment(applied=[delivery])
     if not delivery.route_value:
         raise ValidationError({"remember": "This event names nothing a route could match."})
     route_exists = endpoint.routes.filter(
@@ -249,9 +285,25 @@ def delivery_assign(
         .select_related("endpoint__team")
         .order_by("received_at", "pk")
     )
-    applied = []
+    assignment = Assignment()
     for item in waiting:
-        _replay(item, service if item.pk == delivery.pk else None)
-        if item.status != Delivery.Status.UNROUTED:
-            applied.append(item)
-    return applied
+        if _replay_or_keep_waiting(item, service if item.pk == delivery.pk else None):
+            assignment.applied.append(item)
+        elif item.failure:
+            assignment.failed.append(item)
+    return assignment
+
+
+@transaction.atomic
+def delivery_dismiss(*, delivery: Delivery, by: User) -> Delivery:
+    """Take an unrouted delivery out of the inbox without applying it. Its row stays in the
+    endpoint's log, ignored and saying who dismissed it, so a redelivery is still a
+    duplicate."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != Delivery.Status.UNROUTED:
+        raise ValidationError("This delivery has already left the inbox.")
+    dismissed = f"Dismissed from the inbox by {actor_name(by)}."
+    delivery.detail = " ".join(filter(None, [dismissed, delivery.failure]))[:300]
+    delivery.status = Delivery.Status.IGNORED
+    delivery.save(update_fields=["status", "detail"])
+    return delivery

@@ -13,6 +13,11 @@ urlpatterns = [
         views.delivery_assign,
         name="assign",
     ),
+    path(
+        "teams/<slug:slug>/webhooks/inbox/<int:pk>/dismiss/",
+        views.delivery_dismiss,
+        name="dismiss",
+    ),
     path("teams/<slug:slug>/webhooks/<int:pk>/", views.endpoint_detail, name="endpoint"),
     path("teams/<slug:slug>/webhooks/<int:pk>/rotate/", views.endpoint_rotate, name="rotate"),
     path("teams/<slug:slug>/webhooks/<int:pk>/secret/", views.endpoint_use_secret, name="secret"),

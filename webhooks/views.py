@@ -18,7 +18,7 @@ from . import selectors, services
 from .adapters import ADAPTERS
 from .forms import AssignForm, EndpointForm, RouteForm, SecretForm
 from .models import Delivery, Endpoint, Kind, Route
-from .payloads import PayloadError
+from .payloads import AlreadyRecordedElsewhere, PayloadError
 from .signatures import SignatureError, verify
 
 ENDPOINTS_PER_PAGE = 25
@@ -61,7 +61,8 @@ def _parse_json(body: bytes) -> dict | JsonResponse:
 def receive(request, kind: str, token: str):
     """A tool's delivery: checked (size, signature, format) before anything is written, then
     logged and applied in one transaction. Answers JSON: processed, unrouted (kept in the
-    team's inbox), ignored, or duplicate for a delivery received before."""
+    team's inbox), ignored, or duplicate for a delivery received before; 409, with nothing
+    written, for a deployment another team recorded."""
     if request.method != "POST":
         response = _error(405, "Webhooks are sent with POST.")
         response["Allow"] = "POST"
@@ -92,6 +93,9 @@ def receive(request, kind: str, token: str):
         )
     except PayloadError as error:
         return _error(UNPROCESSABLE, str(error))
+    except AlreadyRecordedElsewhere as error:
+        # Nothing was written: the delivery is not logged, and may be sent again elsewhere.
+        return _error(409, str(error))
     except ValidationError as error:
         return _error(UNPROCESSABLE, " ".join(error.messages), fields=_fields(error))
     if not new:
@@ -242,38 +246,62 @@ def inbox(request, slug: str):
     return _render_inbox(request, _team_for_admin(request, slug))
 
 
-@require_POST
-def delivery_assign(request, slug: str, pk: int):
+def _delivery_for_admin(request, slug: str, pk: int) -> tuple[Team, Delivery]:
     team = _team_for_admin(request, slug)
     delivery = get_object_or_404(
         Delivery.objects.select_related("endpoint"), endpoint__team=team, pk=pk
     )
+    return team, delivery
+
+
+def _announce(request, team: Team, announcement: str, *, error: bool = False):
+    """The inbox with the announcement in place (htmx), or a redirect to it with a message."""
+    if request.htmx:
+        status = UNPROCESSABLE if error else 200
+        return _render_inbox(request, team, announcement=announcement, status=status)
+    (messages.error if error else messages.success)(request, announcement)
+    return redirect("webhooks:inbox", team.slug)
+
+
+def _assigned(assignment: services.Assignment, service) -> str:
+    count = len(assignment.applied)
+    announcement = f"{count} deliver{'y' if count == 1 else 'ies'} sent to {service}."
+    if failed := len(assignment.failed):
+        announcement += (
+            f" {failed} could not be applied and {'waits' if failed == 1 else 'wait'} "
+            "in the inbox with the reason."
+        )
+    return announcement
+
+
+@require_POST
+def delivery_assign(request, slug: str, pk: int):
+    team, delivery = _delivery_for_admin(request, slug, pk)
     form = AssignForm(
         request.POST, services=list(team.services.all()), auto_id=f"id_%s_{delivery.pk}"
     )
     if form.is_valid():
+        service = form.cleaned_data["service"]
         try:
-            applied = services.delivery_assign(
-                delivery=delivery,
-                service=form.cleaned_data["service"],
-                remember=form.cleaned_data["remember"],
+            assignment = services.delivery_assign(
+                delivery=delivery, service=service, remember=form.cleaned_data["remember"]
             )
         except (ValidationError, PayloadError) as error:
             message = error.messages if isinstance(error, ValidationError) else [str(error)]
             form.add_error(None, message)
         else:
-            service = form.cleaned_data["service"]
-            count = len(applied)
-            announcement = f"{count} deliver{'y' if count == 1 else 'ies'} sent to {service}."
-            if not request.htmx:
-                messages.success(request, announcement)
-                return redirect("webhooks:inbox", slug)
-            return _render_inbox(request, team, announcement=announcement)
+            return _announce(request, team, _assigned(assignment, service))
     if delivery.status != Delivery.Status.UNROUTED:
         # Someone else assigned it meanwhile: it has left the inbox, and so has its form.
-        message = " ".join(form.non_field_errors())
-        if request.htmx:
-            return _render_inbox(request, team, announcement=message, status=UNPROCESSABLE)
-        messages.error(request, message)
-        return redirect("webhooks:inbox", slug)
+        return _announce(request, team, " ".join(form.non_field_errors()), error=True)
     return _render_inbox(request, team, bound=(delivery.pk, form), status=UNPROCESSABLE)
+
+
+@require_POST
+def delivery_dismiss(request, slug: str, pk: int):
+    team, delivery = _delivery_for_admin(request, slug, pk)
+    try:
+        services.delivery_dismiss(delivery=delivery, by=request.user)
+    except ValidationError as error:
+        return _announce(request, team, " ".join(error.messages), error=True)
+    return _announce(request, team, f"Dismissed “{delivery.summary}”; it stays in the log.")

@@ -1,5 +1,6 @@
-"""Notifications in the browser: a team admin points a JSON webhook at a receiver, sends a
-test message, reads the attempt in the delivery log, then turns the destination off."""
+"""Notifications in the browser: a team admin points a JSON webhook at a receiver (after the
+cloud's metadata address is refused), sends a test message, reads the attempt in the
+delivery log, then turns the destination off."""
 
 import hashlib
 import hmac
@@ -23,7 +24,7 @@ def receiver():
 
 
 def test_an_admin_adds_a_json_webhook_tests_it_and_turns_it_off(
-    page, transactional_db, alice_admin, receiver
+    page, transactional_db, alice_admin, receiver, settings
 ):
     log_in(page, "alice", "alice-password")
     page.goto("/teams/payments/")
@@ -40,6 +41,18 @@ def test_an_admin_adds_a_json_webhook_tests_it_and_turns_it_off(
     expect(page.get_by_text("Enter an http:// or https:// URL.")).to_be_visible()
     expect(form.get_by_label("Name")).to_have_value("Pager bridge")
 
+    # The cloud's metadata service is no place to send to: the server refuses it.
+    settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = False
+    form.get_by_label("Webhook URL").fill("http://169.254.169.254/latest/meta-data/")
+    form.get_by_role("button", name="Add destination").click()
+    expect(
+        page.get_by_text("Enter a public address: 169.254.169.254 is a link-local address.")
+    ).to_be_visible()
+    assert not Destination.objects.exists()
+
+    # The receiver listens on this machine, like a chat server in the intranet, which the
+    # operator allows.
+    settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = True
     form.get_by_label("Webhook URL").fill(receiver.url)
     form.get_by_label("Follow-up overdue").uncheck()
     form.get_by_role("button", name="Add destination").click()

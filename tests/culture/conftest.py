@@ -1,7 +1,7 @@
-"""An incident of Payments with its published postmortem, and ways to put answers in a
-quarter without going through months of invitations."""
+"""An incident of Payments with its published postmortem, ways to put answers in a quarter
+without going through months of invitations, and a clock to move past the quarter's end."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from culture.models import Answer, Invitation, Kind, Response
 from incidents import services as incident_services
-from learning.periods import Period
+from learning.periods import Period, start_of_day
 from postmortems import services as postmortem_services
 from postmortems.models import Postmortem, PostmortemTemplate
 
@@ -54,6 +54,28 @@ def this_quarter() -> Period:
 
 def last_quarter() -> Period:
     return this_quarter().previous()
+
+
+def quarter_before_last() -> Period:
+    return last_quarter().previous()
+
+
+def next_quarter_begins() -> datetime:
+    """Noon on the first day after this quarter."""
+    return start_of_day(this_quarter().end + timedelta(days=1)) + timedelta(hours=12)
+
+
+@pytest.fixture
+def quarter_ends(monkeypatch):
+    """Call it to move the clock to the next quarter, so that this one has ended. Sessions
+    expire by the clock too: log people in again afterwards."""
+
+    def move() -> datetime:
+        moment = next_quarter_begins()
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+
+    return move
 
 
 def give(team, quarter: Period, *answer_sets, kind=Kind.PULSE, text: str = "") -> None:

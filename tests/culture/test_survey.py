@@ -64,7 +64,7 @@ def test_the_survey_asks_westrums_statements_and_counts_for_the_organisation(
 
 
 @pytest.mark.parametrize("people", [4, 5])
-def test_the_survey_trend_shows_once_enough_people_answered(people, dave, client):
+def test_the_survey_trend_shows_once_it_has_closed_and_enough_people_answered(people, dave, client):
     from culture import services
 
     services.survey_start(by=dave)
@@ -79,8 +79,13 @@ def test_the_survey_trend_shows_once_enough_people_answered(people, dave, client
             answers={statement.key: 1 + index for statement in Kind.SURVEY.statements},
         )
 
-    current = culture_trend(kind=Kind.SURVEY, end=timezone.localdate()).quarters[-1]
+    survey = Survey.objects.get()
+    while_open = culture_trend(kind=Kind.SURVEY, end=timezone.localdate()).quarters[-1]
+    closed = culture_trend(
+        kind=Kind.SURVEY, end=timezone.localdate(), now=survey.closes_at
+    ).quarters[-1]
 
+    assert not while_open.shown and while_open.score is None
     # 1 + 2 + 3 + 4 + 5 over five people is 3.
-    assert current.shown is (people == 5)
-    assert current.score == (3.0 if people == 5 else None)
+    assert closed.shown is (people == 5)
+    assert closed.score == (3.0 if people == 5 else None)

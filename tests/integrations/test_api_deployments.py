@@ -67,15 +67,51 @@ def test_without_an_external_id_each_request_is_a_deployment(payments_api, check
     assert Deployment.objects.count() == 2
 
 
-def test_another_teams_external_id_is_refused(
+TAKEN = {"detail": "This external id is already used; choose another."}
+
+
+def test_an_external_id_another_team_used_is_a_conflict_that_names_no_team(
     payments_api, platform_api, checkout, search, release
 ):
     platform_api.post("/api/deployments", {**release, "service": "search"})
 
     response = payments_api.post("/api/deployments", release)
 
-    assert "external_id" in fields_named(response)
+    assert response.status_code == 409
+    # Nothing about Platform's deployment: not its team, service, id or version.
+    assert response.json() == TAKEN
     assert Deployment.objects.get().service == search
+
+
+def test_another_team_cannot_change_or_read_our_deployment_by_its_external_id(
+    payments_api, platform_api, checkout, search, release
+):
+    ours = payments_api.post("/api/deployments", release).json()
+
+    response = platform_api.post(
+        "/api/deployments",
+        {**release, "service": "search", "version": "v666", "outcome": "failed", "commits": []},
+    )
+
+    assert response.status_code == 409
+    assert response.json() == TAKEN
+    assert payments_api.get("/api/deployments").json()["items"] == [ours]
+    assert platform_api.get("/api/deployments").json()["items"] == []
+    deployment = Deployment.objects.get()
+    assert (deployment.version, deployment.outcome) == ("v42", "succeeded")
+    assert DeploymentCommit.objects.count() == 2
+
+
+def test_after_a_conflict_another_external_id_is_recorded(
+    payments_api, platform_api, checkout, search, release
+):
+    platform_api.post("/api/deployments", {**release, "service": "search"})
+    payments_api.post("/api/deployments", release)
+
+    response = payments_api.post("/api/deployments", {**release, "external_id": "payments-1001"})
+
+    assert response.status_code == 201
+    assert response.json()["service"] == "checkout"
 
 
 def test_a_minimal_deployment_is_now_in_production(payments_api, checkout):

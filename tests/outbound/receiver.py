@@ -2,6 +2,7 @@
 order (then 200), and keeps every request it got."""
 
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ class Received:
 
 
 class Receiver:
-    def __init__(self):
+    def __init__(self, *, certificate: tuple[str, str] | None = None):
+        """`certificate`: a certificate and key file, to answer HTTPS instead of HTTP."""
         self.requests: list[Received] = []
         # Each answer is a status code, or ("slow", seconds) to answer 200 only after that long.
         self.answers: list = []
@@ -53,6 +55,10 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if certificate:
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.load_cert_chain(*certificate)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

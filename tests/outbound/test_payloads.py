@@ -3,6 +3,8 @@ an absolute link) or the documented, signed JSON body."""
 
 import hashlib
 import hmac
+import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,12 +16,13 @@ from hypothesis import strategies as st
 from followups.models import ActionItem
 from incidents import services as incident_services
 from outbound.events import announce_overdue_followups
-from outbound.messages import slack_escape
-from outbound.models import Delivery
+from outbound.messages import body_for, incident_declared, slack_escape
+from outbound.models import Delivery, Destination
 from postmortems import services as postmortem_services
 from postmortems.models import PostmortemTemplate
 from tests.builtins import ensure_builtin_rows
 
+SLACK_URL = "https://hooks.slack.com/services/T0000/B0000/abcdefSECRETpath"
 HOSTILE_TITLE = "Checkout <!channel> & <https://evil.example|click> > down"
 ESCAPED_TITLE = "Checkout &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; &gt; down"
 
@@ -234,9 +237,55 @@ def test_overdue_follow_up_names_owner_and_due_date(
     assert body["incident"]["id"] == incident.pk
 
 
-@given(st.text())
-def test_slack_escaping_leaves_no_markup_and_loses_nothing(text):
-    escaped = slack_escape(text)
+PHISHING_TITLE = "@everyone [reset your SSO](https://evil.example) *now*"
+
+
+def test_markdown_chats_get_the_title_as_typed_without_a_ping_or_a_link(
+    slack_hook, receiver, declare
+):
+    # The receiver stands for Mattermost, Rocket.Chat or Discord: they read Markdown.
+    incident = declare(title=PHISHING_TITLE)
+
+    [received] = receiver.wait_for(1)
+    link = f"{settings.SITE_URL}/incidents/{incident.pk}/"
+    shown = "@\u200deveryone \\[reset your SSO\\]\\(https://evil.example\\) \\*now\\*"
+    assert received.json["text"] == f"SEV2 incident declared: <{link}|INC-{incident.pk} {shown}>"
+    assert "@everyone" not in slack_texts(received)
+    assert "](" not in slack_texts(received)
+    # Discord pings no one for this message, whatever it says.
+    assert received.json["allowed_mentions"] == {"parse": []}
+
+
+def test_slack_itself_gets_no_backslashes_as_it_reads_no_markdown(payments, alice, checkout):
+    destination = Destination.objects.create(
+        team=payments, name="Slack", kind="slack", url=SLACK_URL
+    )
+    incident = incident_services.incident_declare(
+        title=PHISHING_TITLE, severity=2, services=[checkout], reporter=alice
+    )
+
+    body = json.loads(body_for(destination, incident_declared(incident), delivery_id="1"))
+
+    assert body["text"].endswith(
+        f"|INC-{incident.pk} @\u200deveryone [reset your SSO](https://evil.example) *now*>"
+    )
+    assert body["allowed_mentions"] == {"parse": []}
+
+
+def shown_as(escaped: str, *, markdown: bool) -> str:
+    """What a reader sees: backslash escapes and entities undone, zero-width joiners unseen."""
+    if markdown:
+        escaped = re.sub(r"\\(.)", r"\1", escaped, flags=re.DOTALL)
+    escaped = escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return escaped.replace("\u200d", "")
+
+
+@given(st.text(), st.booleans())
+def test_slack_escaping_leaves_no_markup_and_loses_nothing(text, markdown):
+    escaped = slack_escape(text, markdown=markdown)
 
     assert "<" not in escaped and ">" not in escaped
-    assert escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+    assert not re.search(r"@\w", escaped)
+    if markdown:
+        assert not re.search(r"[`*_~\[\]()]", re.sub(r"\\.", "", escaped, flags=re.DOTALL))
+    assert shown_as(escaped, markdown=markdown) == text.replace("\u200d", "")

@@ -36,6 +36,8 @@ def worker(broker, tmp_path, monkeypatch):
     # One second, doubled: the waits are real but the test stays short.
     monkeypatch.setenv("OUTBOUND_RETRY_BASE_SECONDS", "1")
     monkeypatch.setenv("OUTBOUND_MAX_RETRIES", "3")
+    # The receiver listens on 127.0.0.1.
+    monkeypatch.setenv("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", "1")
     worker = Worker(broker, tmp_path)
     try:
         yield worker

@@ -90,6 +90,19 @@ def generic(payments, alice_admin, checkout):
 
 
 @pytest.fixture
+def platform_github(platform, bob, search):
+    """Platform's GitHub endpoint, whose admin routed Payments' repository to Search."""
+    hook = _hook(platform, "github", bob)
+    services.route_create(endpoint=hook.endpoint, service=search, match_value="acme/checkout")
+    return hook
+
+
+@pytest.fixture
+def platform_generic(platform, bob, search):
+    return _hook(platform, "generic", bob)
+
+
+@pytest.fixture
 def ledger(payments):
     return Service.objects.create(name="Ledger", slug="ledger", team=payments)
 

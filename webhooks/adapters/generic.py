@@ -16,7 +16,15 @@ from incidents.models import Deployment, Service, Severity
 
 from .. import effects
 from ..models import Endpoint, Kind
-from ..payloads import Event, Outcome, PayloadError, identifier, moment, text
+from ..payloads import (
+    AlreadyRecordedElsewhere,
+    Event,
+    Outcome,
+    PayloadError,
+    identifier,
+    moment,
+    text,
+)
 
 ACTIONS = {
     "incident.triggered": "triggered",
@@ -67,37 +75,57 @@ def _source(endpoint: Endpoint) -> str:
     return f"webhook-{endpoint.pk}"
 
 
+def _record_deployment(
+    *, endpoint: Endpoint, service: Service, payload: dict, event: Event, occurred_at
+) -> Outcome:
+    """Record the deployment, or correct the outcome of the team's deployment with this key.
+    A deployment of another team holding the key (an endpoint moved to another team keeps
+    its source) is never touched."""
+    external_id = text(payload, "key", required=False, limit=200) or event.delivery_id
+    outcome = text(payload, "outcome", required=False, default="succeeded")
+    existing = Deployment.objects.select_for_update().filter(
+        source=_source(endpoint), external_id=external_id, service__team=endpoint.team_id
+    )
+
+    def update(deployment: Deployment) -> Outcome:
+        deployment.outcome = outcome
+        deployment.save(update_fields=["outcome"])
+        return Outcome(detail="Deployment outcome updated.", deployment=deployment)
+
+    if deployment := existing.first():
+        return update(deployment)
+    try:
+        deployment = deployments.deployment_record(
+            service=service,
+            version=text(payload, "version", limit=200),
+            by=None,
+            environment=text(payload, "environment", required=False, default="production"),
+            deployed_at=occurred_at,
+            outcome=outcome,
+            first_commit_at=moment(payload, "first_commit_at", required=False),
+            source=_source(endpoint),
+            external_id=external_id,
+        )
+    except ValidationError as error:
+        if "external_id" not in getattr(error, "message_dict", {}):
+            raise
+        # Another delivery recorded it meanwhile, or another team holds the key.
+        if deployment := existing.first():
+            return update(deployment)
+        raise AlreadyRecordedElsewhere from None
+    return Outcome(detail="Deployment recorded.", deployment=deployment)
+
+
 def apply(*, endpoint: Endpoint, service: Service, payload: dict, event: Event) -> Outcome:
     occurred_at = moment(payload, "occurred_at")
     if event.event_type == "deployment":
-        external_id = text(payload, "key", required=False, limit=200) or event.delivery_id
-        outcome = text(payload, "outcome", required=False, default="succeeded")
-        existing = Deployment.objects.select_for_update().filter(
-            source=_source(endpoint), external_id=external_id
+        return _record_deployment(
+            endpoint=endpoint,
+            service=service,
+            payload=payload,
+            event=event,
+            occurred_at=occurred_at,
         )
-        if deployment := existing.first():
-            deployment.outcome = outcome
-            deployment.save(update_fields=["outcome"])
-            return Outcome(detail="Deployment outcome updated.", deployment=deployment)
-        try:
-            deployment = deployments.deployment_record(
-                service=service,
-                version=text(payload, "version", limit=200),
-                by=None,
-                environment=text(payload, "environment", required=False, default="production"),
-                deployed_at=occurred_at,
-                outcome=outcome,
-                first_commit_at=moment(payload, "first_commit_at", required=False),
-                source=_source(endpoint),
-                external_id=external_id,
-            )
-        except ValidationError as error:
-            if "external_id" not in getattr(error, "message_dict", {}):
-                raise
-            deployment = existing.get()
-            deployment.outcome = outcome
-            deployment.save(update_fields=["outcome"])
-        return Outcome(detail="Deployment recorded.", deployment=deployment)
     key = identifier(payload, "key")
     started_at = moment(payload, "started_at", required=False) or occurred_at
     incident, detail = effects.apply_incident_event(

@@ -11,7 +11,16 @@ from incidents import deployments
 from incidents.models import Deployment, Service, Team
 
 from ..models import CommitTime, Endpoint
-from ..payloads import Event, Outcome, PayloadError, items, moment, obj, text
+from ..payloads import (
+    AlreadyRecordedElsewhere,
+    Event,
+    Outcome,
+    PayloadError,
+    items,
+    moment,
+    obj,
+    text,
+)
 
 SOURCE = "github"
 DEPLOYMENT_STATES = {
@@ -111,6 +120,7 @@ def _remember_commit(*, team: Team, repository: str, sha: str, committed_at: dat
 
 def _record(
     *,
+    team: Team,
     service: Service,
     external_id: str,
     sha: str,
@@ -119,6 +129,10 @@ def _record(
     outcome: str,
     committed_at: datetime | None,
 ) -> tuple[Deployment, str]:
+    """Record the deployment, or correct the outcome of the team's deployment recorded with
+    this external id. Another team's deployment with the id is never touched: a route may
+    name any repository, so the id alone proves nothing."""
+
     def update(deployment: Deployment) -> tuple[Deployment, str]:
         if deployment.outcome == outcome:
             return deployment, "Deployment already recorded."
@@ -126,7 +140,9 @@ def _record(
         deployment.save(update_fields=["outcome"])
         return deployment, f"Deployment outcome now {deployment.get_outcome_display()}."
 
-    existing = Deployment.objects.select_for_update().filter(source=SOURCE, external_id=external_id)
+    existing = Deployment.objects.select_for_update().filter(
+        source=SOURCE, external_id=external_id, service__team=team
+    )
     if deployment := existing.first():
         return update(deployment)
     if committed_at is not None and committed_at > deployed_at:
@@ -148,8 +164,10 @@ def _record(
     except ValidationError as error:
         if "external_id" not in getattr(error, "message_dict", {}):
             raise
-        # Another delivery recorded it meanwhile.
-        return update(existing.get())
+        # Another delivery of the team recorded it meanwhile, or another team holds the id.
+        if deployment := existing.first():
+            return update(deployment)
+        raise AlreadyRecordedElsewhere from None
     return deployment, "Deployment recorded."
 
 
@@ -165,6 +183,7 @@ def apply(*, endpoint: Endpoint, service: Service | None, payload: dict, event: 
         sha = text(payload, "deployment.sha", limit=64)
         known = CommitTime.objects.filter(team=team, repository=repository, sha=sha).first()
         deployment, detail = _record(
+            team=team,
             service=service,
             external_id=f"{repository}/deployments/{text(payload, 'deployment.id', limit=40)}",
             sha=sha,
@@ -179,6 +198,7 @@ def apply(*, endpoint: Endpoint, service: Service | None, payload: dict, event: 
     if committed_at is not None:
         _remember_commit(team=team, repository=repository, sha=sha, committed_at=committed_at)
     deployment, detail = _record(
+        team=team,
         service=service,
         # A re-run is the same run (a new attempt): its result corrects the outcome.
         external_id=f"{repository}/actions/runs/{text(payload, 'workflow_run.id', limit=40)}",
