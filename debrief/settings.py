@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # The search documents' field type (learning.models.PostmortemSearchDocument).
+    "django.contrib.postgres",
     "django_htmx",
     # Serves the API docs' assets (Swagger UI) itself rather than from a CDN.
     "ninja",
@@ -180,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbound.tasks.resend_stuck_deliveries",
         "schedule": crontab(minute="*/15"),
     },
+    "learning-weekly-figures": {
+        "task": "learning.tasks.fill_weekly_figures",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 
 # Email: printed to the console in development; in production SMTP, by default to an MTA on
@@ -236,6 +242,8 @@ LOGGING = {
 
 # Incident list page size; tests shrink it to exercise pagination cheaply.
 INCIDENTS_PER_PAGE = envint("INCIDENTS_PER_PAGE", 25)
+# Seconds the learning pages' figures stay cached (learning/cache.py); 0 computes every view.
+LEARNING_CACHE_SECONDS = envint("LEARNING_CACHE_SECONDS", 60)
 
 # Follow-up reminders cover open items due within this many days, besides overdue ones.
 FOLLOWUP_REMINDER_DAYS = envint("FOLLOWUP_REMINDER_DAYS", 3)

@@ -96,6 +96,13 @@ class Deployment(models.Model):
         indexes = [
             # The per-service deployment list and the DORA queries filter by service and time.
             models.Index(fields=["service", "environment", "-deployed_at"]),
+            # The organisation's delivery metrics and sparklines (learning.metrics.four_keys,
+            # learning.export.four_keys_weekly, team_trends) read the production deployments of
+            # a period; service and outcome ride along so the index answers them alone.
+            models.Index(
+                fields=["environment", "deployed_at", "service", "outcome"],
+                name="deployment_environment_time",
+            ),
         ]
 
     def __str__(self):
@@ -124,7 +131,11 @@ class DeploymentCommit(models.Model):
                 fields=["deployment", "sha"], name="commit_unique_per_deployment"
             )
         ]
-        indexes = [models.Index(fields=["sha"])]
+        indexes = [
+            # Lead time's "deployed before?" check (learning.metrics.lead_time_samples) looks up
+            # each sha's deployments; with the deployment in the index it needs no table read.
+            models.Index(fields=["sha", "deployment"], name="commit_sha_deployment"),
+        ]
 
     def __str__(self):
         return self.sha[:12]
@@ -222,6 +233,16 @@ class Incident(models.Model):
             models.Index(fields=["-started_at", "-id"], name="incident_newest"),
             models.Index(fields=["status", "-started_at"], name="incident_status_newest"),
             models.Index(fields=["team", "-started_at"], name="incident_team_newest"),
+            # Time to restore (learning.metrics.restore_samples) reads the organisation's
+            # non-drill incidents started in a period.
+            models.Index(fields=["is_drill", "started_at"], name="incident_drill_started"),
+            # Change failure rate (learning.metrics.failed_deployment) matches deployments
+            # against the causes of all non-drill incidents: read from this index alone.
+            models.Index(
+                fields=["caused_by_deployment", "is_drill"],
+                condition=models.Q(caused_by_deployment__isnull=False),
+                name="incident_causes",
+            ),
         ]
         # A backstop under the services' rules (incidents/services.py), for writes that go
         # around them: the admin, a shell, a data migration.

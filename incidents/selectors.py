@@ -45,9 +45,9 @@ def incident_list(*, filters: dict | None = None) -> QuerySet[Incident]:
     (dates in the configured time zone, both inclusive; a bound beyond the calendar's ends is
     no bound)."""
     filters = filters or {}
-    incidents = Incident.objects.select_related("team").prefetch_related(
-        Prefetch("services", queryset=Service.objects.only("name", "slug"))
-    )
+    # Whole service rows: they are small, and a deferred field read later (a signal receiver
+    # reading team_id on load, say) would cost a query per service.
+    incidents = Incident.objects.select_related("team").prefetch_related("services")
     if q := (filters.get("q") or "").strip():
         for word in q.split():
             incidents = incidents.filter(title__icontains=word)

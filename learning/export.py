@@ -7,23 +7,15 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Q
 
 from culture import export as culture_export
 from followups.export import neutralised
 from incidents.models import Deployment, Incident, Service, Severity, Team
 
-from . import trends
-from .aggregates import percentiles
-from .metrics import (
-    PRODUCTION,
-    FourKeys,
-    Scope,
-    four_keys,
-    # The metrics' own samples, so that the weekly medians match the headline ones.
-    lead_time_samples,
-    restore_samples,
-)
+from . import trends, weekly
+from .cache import cached
+from .metrics import PRODUCTION, FourKeys, Scope, failed_deployment, four_keys
 from .periods import Period
 
 SPARKLINE_WEEKS = 12
@@ -43,6 +35,16 @@ class Filters:
     def narrowing(self) -> dict:
         """The keyword arguments every learning.trends selector takes."""
         return {"period": self.period, "team": self.team, "service": self.service}
+
+    @property
+    def cache_parts(self) -> tuple:
+        """What tells these filters apart in the keys of learning.cache."""
+        return (
+            self.team.pk if self.team else "",
+            self.service.pk if self.service else "",
+            self.period.start.isoformat(),
+            self.period.end.isoformat(),
+        )
 
     @property
     def scope(self) -> Scope:
@@ -124,50 +126,31 @@ def four_keys_summary(keys: FourKeys, *, with_mean: bool = False) -> Series:
 
 
 def sparkline_weeks(end: date) -> list[Period]:
-    return Period(end - timedelta(days=7 * SPARKLINE_WEEKS - 1), end).weeks()
+    return weekly.sparkline_weeks(end, SPARKLINE_WEEKS)
 
 
 def four_keys_weekly(*, scope: Scope, end: date) -> Series:
     """Each of the last twelve seven-day weeks up to `end`, with the four keys and rework rate
-    computed over that week by the definitions of learning.metrics. One query for the
-    deployments, and two medians per week (learning.aggregates.percentiles)."""
+    computed over that week by the definitions of learning.metrics (learning.weekly: completed
+    weeks are stored, so the history is not recomputed on every page)."""
     weeks = sparkline_weeks(end)
-    failed_outcomes = [Deployment.Outcome.FAILED, Deployment.Outcome.ROLLED_BACK]
-    caused_an_incident = Exists(
-        Incident.objects.filter(caused_by_deployment=OuterRef("pk"), is_drill=False)
+    figures_of_weeks = cached(
+        "weekly-figures",
+        (*weekly.scope_key(scope), end.isoformat()),
+        lambda: weekly.weekly_figures(scope, weeks),
     )
-    counts = {}
-    for index, week in enumerate(weeks):
-        within = Q(deployed_at__gte=week.start_at, deployed_at__lt=week.end_before)
-        counts |= {
-            f"succeeded_{index}": Count(
-                "pk", filter=within & Q(outcome=Deployment.Outcome.SUCCEEDED)
-            ),
-            f"total_{index}": Count("pk", filter=within),
-            f"failed_{index}": Count(
-                "pk", filter=within & (Q(outcome__in=failed_outcomes) | Q(caused_an_incident))
-            ),
-            f"remediating_{index}": Count(
-                "pk", filter=within & Q(remediates__isnull=False, remediates__is_drill=False)
-            ),
-        }
-    result = scope.deployments().order_by().aggregate(**counts)
-    rows = []
-    for index, week in enumerate(weeks):
-        total = result[f"total_{index}"]
-        _, (lead_time,) = percentiles(lead_time_samples(scope, week), F("lead_time"), [0.5])
-        _, (restore,) = percentiles(restore_samples(scope, week, False), F("restore"), [0.5])
-        rows.append(
-            [
-                week.start.isoformat(),
-                week.end.isoformat(),
-                result[f"succeeded_{index}"],
-                _hours(lead_time),
-                _rounded(result[f"failed_{index}"] / total) if total else None,
-                _hours(restore),
-                _rounded(result[f"remediating_{index}"] / total) if total else None,
-            ]
-        )
+    rows = [
+        [
+            figures.week.start.isoformat(),
+            figures.week.end.isoformat(),
+            figures.succeeded,
+            _hours(figures.lead_time_median),
+            _rounded(figures.change_failure_rate),
+            _hours(figures.restore_median),
+            _rounded(figures.rework_rate),
+        ]
+        for figures in figures_of_weeks
+    ]
     return Series(
         "four-keys-weekly",
         "The four keys per week",
@@ -250,7 +233,12 @@ def recurring_factors(filters: Filters) -> Series:
 def team_trends(filters: Filters) -> Series:
     """Each team against its own previous period: deployments per week, change failure rate
     and incidents (learning.metrics' definitions). Teams in name order, never by a metric: the
-    point is each team's own direction, not a league table. Three queries."""
+    point is each team's own direction, not a league table. Three queries, kept for a short
+    while (learning.cache)."""
+    return cached("team-trends", filters.cache_parts, lambda: _team_trends(filters))
+
+
+def _team_trends(filters: Filters) -> Series:
     period, previous = filters.period, filters.period.previous()
     teams = Team.objects.order_by("name")
     if filters.team is not None:
@@ -266,9 +254,7 @@ def team_trends(filters: Filters) -> Series:
     if filters.service is not None:
         deployments = deployments.filter(service=filters.service)
         incidents = incidents.filter(services=filters.service)
-    failed = Q(outcome__in=[Deployment.Outcome.FAILED, Deployment.Outcome.ROLLED_BACK]) | Q(
-        Exists(Incident.objects.filter(caused_by_deployment=OuterRef("pk"), is_drill=False))
-    )
+    failed = failed_deployment()
     succeeded = Q(outcome=Deployment.Outcome.SUCCEEDED)
     now = Q(deployed_at__gte=period.start_at)
     before = Q(deployed_at__lt=period.start_at)
@@ -383,8 +369,18 @@ def blameful_wording(filters: Filters) -> Series:
     )
 
 
+def cached_four_keys(*, scope: Scope, period: Period) -> FourKeys:
+    """learning.metrics.four_keys, kept for a short while (learning.cache)."""
+    return cached(
+        "four-keys",
+        (*weekly.scope_key(scope), period.start.isoformat(), period.end.isoformat()),
+        lambda: four_keys(scope=scope, period=period),
+    )
+
+
 def _four_keys(filters: Filters) -> Series:
-    return four_keys_summary(four_keys(scope=filters.scope, period=filters.period), with_mean=True)
+    keys = cached_four_keys(scope=filters.scope, period=filters.period)
+    return four_keys_summary(keys, with_mean=True)
 
 
 def _four_keys_weekly(filters: Filters) -> Series:

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from statistics import median as median_of
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from incidents.models import Deployment, DeploymentCommit, Incident, Service, Team
 
-from .aggregates import DurationMicroseconds, percentiles
+from .aggregates import DurationMicroseconds, grouped_percentiles
 from .periods import Period
 
 PRODUCTION = "production"
@@ -84,6 +84,36 @@ def _deployed_in(period: Period) -> Q:
 
 def _started_in(period: Period) -> Q:
     return Q(started_at__gte=period.start_at, started_at__lt=period.end_before)
+
+
+def _with_previous(period: Period) -> Period:
+    """The period and the one before it, which always ends the day before it starts."""
+    return Period(period.previous().start, period.end)
+
+
+def _current_or_previous(period: Period, field: str) -> Case:
+    """Which of `period` and its previous period a row of `_with_previous(period)` is in."""
+    return Case(
+        When(**{f"{field}__lt": period.start_at}, then=Value("previous")),
+        default=Value("current"),
+    )
+
+
+def failed_deployment() -> Q:
+    """A deployment that failed, was rolled back, or caused (Incident.caused_by_deployment) an
+    incident that is not a drill: the change failure rate's numerator."""
+    # Matched against all the incidents' causes at once (one hashed lookup) rather than by
+    # looking up each deployment's incidents.
+    causes = Incident.objects.filter(is_drill=False, caused_by_deployment__isnull=False).values(
+        "caused_by_deployment"
+    )
+    return Q(outcome__in=[Deployment.Outcome.FAILED, Deployment.Outcome.ROLLED_BACK]) | Q(
+        pk__in=causes
+    )
+
+
+# A deployment marked as the fix of an incident that is not a drill: rework rate's numerator.
+REMEDIATING = Q(remediates__isnull=False, remediates__is_drill=False)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -157,31 +187,35 @@ def frequency_bucket(deploy_days_per_week: list[int]) -> str | None:
     return None
 
 
-def _deployment_counts(scope: Scope, period: Period) -> tuple[int, list[int]]:
-    """Successful production deployments in `period`, and the days with at least one in each
-    of its complete weeks: one query."""
+def _deployment_counts(scope: Scope, period: Period) -> tuple[int, int, list[int]]:
+    """Successful production deployments in `period` and in the previous period, and the days
+    with at least one in each of `period`'s complete weeks: one query, counting per local day
+    (periods and weeks are whole local days)."""
     local_day = TruncDate("deployed_at", tzinfo=timezone.get_default_timezone())
-    weeks = period.weeks()
-    result = (
+    per_day = dict(
         scope.deployments()
-        .filter(_deployed_in(period), outcome=Deployment.Outcome.SUCCEEDED)
-        .aggregate(
-            count=Count("pk"),
-            **{
-                f"week_{index}": Count(local_day, distinct=True, filter=_deployed_in(week))
-                for index, week in enumerate(weeks)
-            },
-        )
+        .filter(_deployed_in(_with_previous(period)), outcome=Deployment.Outcome.SUCCEEDED)
+        .order_by()
+        .annotate(day=local_day)
+        .values("day")
+        .annotate(count=Count("pk"))
+        .values_list("day", "count")
     )
-    return result["count"], [result[f"week_{index}"] for index in range(len(weeks))]
+
+    def deployments_in(days: Period) -> int:
+        return sum(count for day, count in per_day.items() if days.start <= day <= days.end)
+
+    deploy_days = [
+        sum(1 for day in per_day if week.start <= day <= week.end) for week in period.weeks()
+    ]
+    return deployments_in(period), deployments_in(period.previous()), deploy_days
 
 
 def deployment_frequency(*, scope: Scope, period: Period) -> DeploymentFrequency:
     """Deployment frequency: successful production deployments in `period`, per day, per week
     (7 days) and per month (30 days) on average over its days; the bucket follows
     `frequency_bucket` over the period's complete weeks. The count is the deployments."""
-    count, deploy_days = _deployment_counts(scope, period)
-    previous_count, _ = _deployment_counts(scope, period.previous())
+    count, previous_count, deploy_days = _deployment_counts(scope, period)
     bucket = frequency_bucket(deploy_days)
     previous_days = period.previous().days
 
@@ -268,8 +302,16 @@ def lead_time_samples(scope: Scope, period: Period) -> QuerySet[Deployment]:
     )
 
 
-def _lead_time(scope: Scope, period: Period) -> tuple[int, list[float | None]]:
-    return percentiles(lead_time_samples(scope, period), F("lead_time"), [0.5, 0.9])
+def _lead_times(scope: Scope, period: Period) -> dict[str, tuple[int, list[float | None]]]:
+    """The count, median and 90th percentile of the lead times in `period` ("current") and in
+    the previous period ("previous"): one query."""
+    by_period = grouped_percentiles(
+        lead_time_samples(scope, _with_previous(period)),
+        F("lead_time"),
+        _current_or_previous(period, "deployed_at"),
+        [0.5, 0.9],
+    )
+    return {name: by_period.get(name, (0, [None, None])) for name in ("current", "previous")}
 
 
 def lead_time_for_changes(*, scope: Scope, period: Period) -> LeadTime:
@@ -282,8 +324,9 @@ def lead_time_for_changes(*, scope: Scope, period: Period) -> LeadTime:
     zero or less, are left out. Reported: the median and the 90th percentile (interpolated
     linearly between the closest ranks, as PostgreSQL's percentile_cont) and the median's DORA
     bucket; the count is the samples."""
-    count, (median, p90) = _lead_time(scope, period)
-    _, (previous_median, previous_p90) = _lead_time(scope, period.previous())
+    lead_times = _lead_times(scope, period)
+    count, (median, p90) = lead_times["current"]
+    _, (previous_median, previous_p90) = lead_times["previous"]
     median, p90 = _microseconds(median), _microseconds(p90)
     return LeadTime(
         median=Figure(
@@ -296,19 +339,38 @@ def lead_time_for_changes(*, scope: Scope, period: Period) -> LeadTime:
 # Change failure rate and rework rate -------------------------------------------------------
 
 
-def _deployment_shares(scope: Scope, period: Period) -> dict[str, int]:
-    caused_an_incident = Exists(
-        Incident.objects.filter(caused_by_deployment=OuterRef("pk"), is_drill=False)
-    )
-    failed = Q(outcome__in=[Deployment.Outcome.FAILED, Deployment.Outcome.ROLLED_BACK])
-    return (
+def _deployment_shares(scope: Scope, period: Period) -> dict[str, dict[str, int]]:
+    """All, failed and remediating production deployments in `period` ("current") and in the
+    previous period ("previous"): one query."""
+    periods = {"current": period, "previous": period.previous()}
+    result = (
         scope.deployments()
-        .filter(_deployed_in(period))
+        .filter(_deployed_in(_with_previous(period)))
         .aggregate(
-            total=Count("pk"),
-            failed=Count("pk", filter=failed | Q(caused_an_incident)),
-            remediating=Count("pk", filter=Q(remediates__isnull=False, remediates__is_drill=False)),
+            **{
+                f"{name}_{kind}": Count("pk", filter=_deployed_in(within) & condition)
+                for name, within in periods.items()
+                for kind, condition in (
+                    ("total", Q()),
+                    ("failed", failed_deployment()),
+                    ("remediating", REMEDIATING),
+                )
+            }
         )
+    )
+    return {
+        name: {kind: result[f"{name}_{kind}"] for kind in ("total", "failed", "remediating")}
+        for name in periods
+    }
+
+
+def _share_figure(shares: dict[str, dict[str, int]], part: str) -> Figure:
+    current, previous = shares["current"], shares["previous"]
+    return Figure(
+        value=_share(current[part], current["total"]),
+        previous=_share(previous[part], previous["total"]),
+        count=current["total"],
+        unit="share of deployments",
     )
 
 
@@ -319,28 +381,14 @@ def change_failure_rate(*, scope: Scope, period: Period) -> Figure:
     counts once however many incidents it caused; incidents without a causing deployment do
     not count. A fraction between 0 and 1; None (not enough data) without deployments, never
     0. The count is the deployments."""
-    current = _deployment_shares(scope, period)
-    previous = _deployment_shares(scope, period.previous())
-    return Figure(
-        value=_share(current["failed"], current["total"]),
-        previous=_share(previous["failed"], previous["total"]),
-        count=current["total"],
-        unit="share of deployments",
-    )
+    return _share_figure(_deployment_shares(scope, period), "failed")
 
 
 def rework_rate(*, scope: Scope, period: Period) -> Figure:
     """Rework rate (DORA 2024): production deployments in `period` (any outcome) marked as the
     fix of an incident that is not a drill (Deployment.remediates), divided by all production
     deployments in the period. None without deployments; the count is the deployments."""
-    current = _deployment_shares(scope, period)
-    previous = _deployment_shares(scope, period.previous())
-    return Figure(
-        value=_share(current["remediating"], current["total"]),
-        previous=_share(previous["remediating"], previous["total"]),
-        count=current["total"],
-        unit="share of deployments",
-    )
+    return _share_figure(_deployment_shares(scope, period), "remediating")
 
 
 # Time to restore ---------------------------------------------------------------------------
@@ -381,7 +429,9 @@ def restore_samples(scope: Scope, period: Period, caused_by_deployment: bool) ->
 
 def _time_to_restore(
     scope: Scope, period: Period, *, caused_by_deployment: bool
-) -> tuple[dict, int, list[float | None]]:
+) -> tuple[dict, dict[str, tuple[int, list[float | None]]]]:
+    """The histogram, open count and total of `period`, and the count, median and 90th
+    percentile of `period` ("current") and of the previous period ("previous"): two queries."""
     incidents = restore_samples(scope, period, caused_by_deployment)
     buckets = {}
     for index, (_, lower, upper) in enumerate(RESTORE_BUCKETS):
@@ -394,17 +444,20 @@ def _time_to_restore(
         total=Sum("restore"),
         **buckets,
     )
-    count, values = percentiles(incidents, F("restore"), [0.5, 0.9])
-    return counts, count, values
+    by_period = grouped_percentiles(
+        restore_samples(scope, _with_previous(period), caused_by_deployment),
+        F("restore"),
+        _current_or_previous(period, "started_at"),
+        [0.5, 0.9],
+    )
+    periods = ("current", "previous")
+    return counts, {name: by_period.get(name, (0, [None, None])) for name in periods}
 
 
 def _restore_figures(scope: Scope, period: Period, *, caused_by_deployment: bool):
-    counts, count, (median, p90) = _time_to_restore(
-        scope, period, caused_by_deployment=caused_by_deployment
-    )
-    _, _, (previous_median, previous_p90) = _time_to_restore(
-        scope, period.previous(), caused_by_deployment=caused_by_deployment
-    )
+    counts, by_period = _time_to_restore(scope, period, caused_by_deployment=caused_by_deployment)
+    count, (median, p90) = by_period["current"]
+    _, (previous_median, previous_p90) = by_period["previous"]
     # Sums are exact integers on both backends (a numeric on PostgreSQL); divide in Python.
     mean = timedelta(microseconds=int(counts["total"]) / count) if count else None
     return TimeToRestore(
@@ -451,14 +504,17 @@ class FourKeys:
 
 
 def four_keys(*, scope: Scope, period: Period) -> FourKeys:
-    """Every delivery metric of `scope` over `period`, with the previous period's values."""
+    """Every delivery metric of `scope` over `period`, with the previous period's values:
+    seven queries whatever the amount of data."""
+    # Change failure rate and rework rate share one count of the deployments.
+    shares = _deployment_shares(scope, period)
     return FourKeys(
         scope=scope,
         period=period,
         deployment_frequency=deployment_frequency(scope=scope, period=period),
         lead_time_for_changes=lead_time_for_changes(scope=scope, period=period),
-        change_failure_rate=change_failure_rate(scope=scope, period=period),
+        change_failure_rate=_share_figure(shares, "failed"),
         time_to_restore=time_to_restore(scope=scope, period=period),
         failed_deployment_recovery_time=failed_deployment_recovery_time(scope=scope, period=period),
-        rework_rate=rework_rate(scope=scope, period=period),
+        rework_rate=_share_figure(shares, "remediating"),
     )

@@ -6,6 +6,11 @@ or, -excluded), ranked by ts_rank over weighted text: titles weigh most (A), con
 factors next (B), bodies least (C). Elsewhere (SQLite) every word of the query must appear,
 case-insensitively, somewhere in a result; each word scores 3 per title, 2 per factor text
 and 1 per body it appears in. Either way a title match ranks above a passing mention.
+
+A common term matches most of a long history, so on PostgreSQL nothing reads every row: the
+documents of postmortems and incidents are stored (learning.models, kept by triggers) and those
+of factors and follow-ups are indexed expressions (learning/migrations), every match of each
+kind is ranked from them, and only the best of each kind are joined to be ordered and shown.
 """
 
 import re
@@ -31,13 +36,16 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Rank
+from django.db.models.lookups import Lookup
 from django.urls import reverse
 
 from followups.models import ActionItem
 from followups.statistics import start_of_day
 from incidents.models import Incident
+from learning.models import IncidentSearchDocument, PostmortemSearchDocument
 from postmortems.models import ContributingFactor, Postmortem, ReviewRequest, SectionContent
 
 SEARCH_CONFIG = "english"
@@ -104,6 +112,10 @@ class _Kind:
     incident: str  # the path to the incident, with a trailing "__"; "" for incidents
     postmortem: str | None  # the path to the postmortem whose visibility applies
     team: str  # the path to the owning team
+    # Where PostgreSQL keeps each result's document, if it does (learning.models): one row per
+    # result, sharing its primary key, pointing at it by the kind's name. Else the query
+    # builds the document from the texts, in the very expression an index covers.
+    documents: type[Model] | None = None
 
 
 KINDS = [
@@ -119,6 +131,7 @@ KINDS = [
         incident="incident__",
         postmortem="",
         team="incident__team",
+        documents=PostmortemSearchDocument,
     ),
     _Kind(
         "incident",
@@ -128,6 +141,7 @@ KINDS = [
         incident="",
         postmortem=None,
         team="team",
+        documents=IncidentSearchDocument,
     ),
     _Kind(
         "factor",
@@ -177,12 +191,16 @@ def visible_postmortems(viewer: User, prefix: str = "") -> Q:
     )
 
 
-def _filtered(kind: _Kind, rows: QuerySet, *, viewer: User, filters: dict) -> QuerySet:
-    incident = kind.incident
+def _filtered(
+    kind: _Kind, rows: QuerySet, *, viewer: User, filters: dict, via: str = ""
+) -> QuerySet:
+    """`rows` of what the viewer may read and the filters let through; `via` is the path from
+    the rows to the kind's results, when the rows are their search documents."""
+    incident = via + kind.incident
     if kind.postmortem is not None:
-        rows = rows.filter(visible_postmortems(viewer, kind.postmortem))
+        rows = rows.filter(visible_postmortems(viewer, via + kind.postmortem))
     if (team := filters.get("team")) is not None:
-        rows = rows.filter(**{kind.team: team})
+        rows = rows.filter(**{via + kind.team: team})
     if (service := filters.get("service")) is not None:
         rows = rows.filter(**{f"{incident}services": service})
     if (severity := filters.get("severity")) is not None:
@@ -196,7 +214,7 @@ def _filtered(kind: _Kind, rows: QuerySet, *, viewer: User, filters: dict) -> Qu
         rows = rows.filter(**{f"{incident}started_at__lt": start_of_day(end + timedelta(days=1))})
     if (category := filters.get("category")) is not None:
         if kind.name == "factor":
-            rows = rows.filter(category=category)
+            rows = rows.filter(**{f"{via}category": category})
         else:
             # Of a postmortem the viewer may read: a draft's factors are not yet public.
             factors = ContributingFactor.objects.filter(
@@ -208,16 +226,58 @@ def _filtered(kind: _Kind, rows: QuerySet, *, viewer: User, filters: dict) -> Qu
     return rows
 
 
-def _matching_postgresql(kind: _Kind, rows: QuerySet, query: str) -> QuerySet:
-    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+class _AmongResultsOf(Lookup):
+    """`lhs = ANY(ARRAY(subquery))`: unlike `lhs IN (subquery)`, the planner expects a few
+    values, as a ranked window that keeps a page's worth of matches gives, and looks them up
+    by index instead of joining every row of the table to find them."""
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def _document(kind: _Kind):
+    """The kind's weighted document, from a result."""
+    if kind.documents:
+        return F("search_document__document")
     document = None
     for text in kind.texts:
         vector = SearchVector(text.document(), weight=text.weight, config=SEARCH_CONFIG)
         document = vector if document is None else document + vector
+    return document
+
+
+def _matching_postgresql(
+    kind: _Kind, *, query: str, viewer: User, filters: dict, best: int
+) -> QuerySet:
+    """The kind's `best` best-ranked matches, and those tied with the last of them: every
+    match is ranked, but only these are joined to what a hit shows and is ordered by. A
+    common term matches thousands of postmortems and incidents: their stored documents are
+    ranked without reading their texts, or even their rows when nothing filters on them."""
+    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    if kind.documents:
+        rows = _filtered(
+            kind,
+            kind.documents.objects.order_by(),
+            viewer=viewer,
+            filters=filters,
+            via=f"{kind.name}__",
+        ).annotate(hit_document=F("document"))
+    else:
+        rows = _filtered(kind, kind.model.objects.order_by(), viewer=viewer, filters=filters)
+        rows = rows.annotate(hit_document=_document(kind))
+    matches = (
+        rows.filter(hit_document=search_query)
+        .annotate(
+            hit_place=Window(Rank(), order_by=SearchRank(F("hit_document"), search_query).desc())
+        )
+        .filter(hit_place__lte=best)
+    )
     return (
-        rows.annotate(hit_document=document)
-        .filter(hit_document=search_query)
-        .annotate(hit_rank=SearchRank(F("hit_document"), search_query))
+        kind.model.objects.order_by()
+        .filter(_AmongResultsOf(F("pk"), matches.values("pk")))
+        .annotate(hit_rank=SearchRank(_document(kind), search_query))
     )
 
 
@@ -245,11 +305,11 @@ COLUMNS = [
 ]
 
 
-def _hits(kind: _Kind, *, query: str, words: list[str], viewer: User, filters: dict):
-    rows = _filtered(kind, kind.model.objects.order_by(), viewer=viewer, filters=filters)
-    if connections[rows.db].vendor == "postgresql":
-        rows = _matching_postgresql(kind, rows, query)
+def _hits(kind: _Kind, *, query: str, words: list[str], viewer: User, filters: dict, best: int):
+    if connections[kind.model.objects.db].vendor == "postgresql":
+        rows = _matching_postgresql(kind, query=query, viewer=viewer, filters=filters, best=best)
     else:
+        rows = _filtered(kind, kind.model.objects.order_by(), viewer=viewer, filters=filters)
         rows = _matching_elsewhere(kind, rows, words)
     incident = kind.incident
     postmortem = (
@@ -295,7 +355,16 @@ def search_learnings(
     if not words or not _signed_in(viewer) or limit <= 0:
         return []
     parts = [
-        _hits(kind, query=query, words=words, viewer=viewer, filters=filters) for kind in KINDS
+        _hits(
+            kind,
+            query=query,
+            words=words,
+            viewer=viewer,
+            filters=filters,
+            # No kind can place more than a page's end in the combined order.
+            best=offset + limit,
+        )
+        for kind in KINDS
     ]
     combined = (
         parts[0]

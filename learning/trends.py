@@ -47,6 +47,8 @@ from followups.statistics import Period as FollowupPeriod
 from incidents.models import Incident, Service, Severity, Team
 from postmortems.models import ContributingFactor, FactorCategory, Postmortem
 
+from .cache import cached
+
 MICROSECONDS_PER_MINUTE = 60_000_000
 MICROSECONDS_PER_HOUR = 60 * MICROSECONDS_PER_MINUTE
 
@@ -285,7 +287,9 @@ def factor_categories_over_time(
         .values("start", "category")
         .annotate(count=Count("pk"))
     )
-    categories = list(FactorCategory.objects.filter(pk__in={row["category"] for row in rows}))
+    # All categories (a short curated list), so the query runs even when no factor does.
+    used = {row["category"] for row in rows}
+    categories = [category for category in FactorCategory.objects.all() if category.pk in used]
     counts = {(row["start"], row["category"]): row["count"] for row in rows}
     return [
         CategoryCounts(
@@ -323,44 +327,66 @@ def recurring_factor_categories(
     `period`. Each (service, category) lists every incident that recurs with at least one
     other (so a chain 0, 80 and 160 days lists all three, though the first and last are 160
     days apart), oldest first, with the first and last start. Ordered by the most recent
-    recurrence first, then service and category name. Four queries."""
-    factors = _scoped_factors(period=period, team=team, service=service).annotate(
-        service_id=F("postmortem__incident__services"),
-        incident_id=F("postmortem__incident"),
-        started_at=F("postmortem__incident__started_at"),
+    recurrence first, then service and category name. Two queries, kept for a short while
+    (learning.cache): the organisation's spans thousands of incidents."""
+    parts = (
+        period.start.isoformat(),
+        period.end.isoformat(),
+        team.pk if team else "",
+        service.pk if service else "",
+        int(window.total_seconds()),
+    )
+    return cached(
+        "recurring-factor-categories",
+        parts,
+        lambda: _recurring_factor_categories(
+            period=period, team=team, service=service, window=window
+        ),
+    )
+
+
+def _recurring_factor_categories(
+    *, period: DateRange, team: Team | None, service: Service | None, window: timedelta
+) -> list[RecurringCategory]:
+    # One row per (incident, service, factor): the services' links to the incidents in scope
+    # whose postmortem is published, with its factors' categories.
+    links = Incident.services.through.objects.filter(
+        incident__in=_scoped_incidents(period=period, team=team, service=service),
+        incident__postmortem__status=Postmortem.Status.PUBLISHED,
+        incident__postmortem__contributing_factors__isnull=False,
+    ).annotate(
+        category_id=F("incident__postmortem__contributing_factors__category"),
+        started_at=F("incident__started_at"),
     )
     if service is not None:
-        factors = factors.filter(service_id=service.pk)
-    close_by = factors.filter(
-        category=OuterRef("category"),
-        service_id=OuterRef("service_id"),
+        links = links.filter(service=service)
+    close_by = links.filter(
+        category_id=OuterRef("category_id"),
+        service=OuterRef("service"),
         started_at__gte=OuterRef("started_at") - Value(window),
         started_at__lte=OuterRef("started_at") + Value(window),
-    ).exclude(incident_id=OuterRef("incident_id"))
-    rows = list(
-        factors.filter(Exists(close_by))
-        .values("service_id", "category_id", "incident_id", "started_at")
+    ).exclude(incident=OuterRef("incident"))
+    recurring_links = (
+        links.filter(Exists(close_by))
+        .select_related("incident", "service")
         .distinct()
         .order_by("started_at", "incident_id")
     )
-    if not rows:
-        return []
-
-    services = Service.objects.in_bulk({row["service_id"] for row in rows})
-    categories = FactorCategory.objects.in_bulk({row["category_id"] for row in rows})
-    incidents = Incident.objects.in_bulk({row["incident_id"] for row in rows})
-    grouped: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    for row in rows:
-        grouped[row["service_id"], row["category_id"]].append(row)
+    # The categories are a short list people curate: all of them, in one query however many
+    # recur, so the count of queries never depends on the data.
+    categories = FactorCategory.objects.in_bulk()
+    grouped: dict[tuple[int, int], list] = defaultdict(list)
+    for link in recurring_links:
+        grouped[link.service_id, link.category_id].append(link)
     recurring = [
         RecurringCategory(
-            service=services[service_id],
+            service=group[0].service,
             category=categories[category_id],
-            incidents=[incidents[row["incident_id"]] for row in group],
-            first_started_at=group[0]["started_at"],
-            last_started_at=group[-1]["started_at"],
+            incidents=[link.incident for link in group],
+            first_started_at=group[0].started_at,
+            last_started_at=group[-1].started_at,
         )
-        for (service_id, category_id), group in grouped.items()
+        for (_, category_id), group in grouped.items()
     ]
     recurring.sort(key=lambda item: (item.service.name, item.category.name))
     recurring.sort(key=lambda item: item.last_started_at, reverse=True)

@@ -11,20 +11,23 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from debrief.http import render_page_or_fragment
 from debrief.markdown import render_markdown
 from debrief.permissions import can_view
+from debrief.widgets import PlainSelect
 from followups.statistics import completion_statistics
 from incidents.models import Service, Severity, Team
 from postmortems.models import FactorCategory
 
 from . import export, review
+from .cache import cached
 from .charts import bar_chart, sparkline
 from .export import Filters, Series
-from .metrics import Figure, FourKeys, four_keys
+from .metrics import Figure, FourKeys
 from .periods import Period
 from .search import search_learnings
 
@@ -53,11 +56,20 @@ def period_named(name: str) -> Period:
 
 class LearningFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS.items(), required=False)
+    # Every team and service of the organisation: plain selects render them quickly.
     team = forms.ModelChoiceField(
-        Team.objects.order_by("name"), to_field_name="slug", required=False, empty_label="All"
+        Team.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="All",
+        widget=PlainSelect,
     )
     service = forms.ModelChoiceField(
-        Service.objects.order_by("name"), to_field_name="slug", required=False, empty_label="All"
+        Service.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="All",
+        widget=PlainSelect,
     )
 
     def filters(self, *, team: Team | None = None) -> Filters:
@@ -97,7 +109,7 @@ class Chart:
 
 
 def _headlines(filters: Filters) -> tuple[list[Headline], FourKeys, Series]:
-    keys = four_keys(scope=filters.scope, period=filters.period)
+    keys = export.cached_four_keys(scope=filters.scope, period=filters.period)
     weekly = export.four_keys_weekly(scope=filters.scope, end=filters.period.end)
     figures = [
         ("Deployment frequency", keys.deployment_frequency.per_week, 2, None),
@@ -193,7 +205,14 @@ def organisation_learning(request):
         "charts": _trend_charts(filters),
         "health": export.postmortem_health(filters),
         "team_trends": team_trends,
-        "team_multiples": _team_multiples(team_trends),
+        # Three charts for each of the organisation's teams: drawn once per cached team trends.
+        "team_multiples": cached(
+            "team-multiples",
+            filters.cache_parts,
+            lambda: render_to_string(
+                "learning/_team_multiples.html", {"team_multiples": _team_multiples(team_trends)}
+            ),
+        ),
     }
     return render_page_or_fragment(request, "learning/organisation.html", "results", context)
 
@@ -332,11 +351,20 @@ def definitions(request):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
+    # Every team and service of the organisation: plain selects render them quickly.
     team = forms.ModelChoiceField(
-        Team.objects.order_by("name"), to_field_name="slug", required=False, empty_label="All"
+        Team.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="All",
+        widget=PlainSelect,
     )
     service = forms.ModelChoiceField(
-        Service.objects.order_by("name"), to_field_name="slug", required=False, empty_label="All"
+        Service.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="All",
+        widget=PlainSelect,
     )
     category = forms.ModelChoiceField(
         FactorCategory.objects.order_by("position", "name"),

@@ -14,6 +14,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def uncached_learning_figures(settings):
+    # Each test rolls its database back, which the cache of learning figures cannot see.
+    settings.LEARNING_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def payments(db):
     return Team.objects.create(name="Payments", slug="payments")

@@ -33,6 +33,23 @@ def test_the_list_filters_as_you_type_and_keeps_the_filter_in_the_address(
     expect(page.locator("#incident-results tbody tr")).to_have_count(1)
 
 
+def test_choosing_a_team_offers_its_services_to_filter_by(page, alice, checkout, search):
+    for title, service in [("Checkout latency", checkout), ("Search index stale", search)]:
+        services.incident_declare(title=title, severity=3, services=[service], reporter=alice)
+    log_in(page, "alice", "alice-password")
+    page.evaluate("window.loadedOnce = true")
+    service_filter = page.get_by_label("Service", exact=True)
+    expect(service_filter.locator("option")).to_have_text(["Any service"])
+
+    page.get_by_label("Team", exact=True).select_option(label="Platform")
+    expect(service_filter.locator("option")).to_have_text(["Any service", "Search"])
+    service_filter.select_option(label="Search")
+    expect(page).to_have_url(re.compile(r"service=search"))
+    expect(page.locator("#incident-results tbody tr")).to_have_count(1)
+    expect(page.locator("#incident-results")).to_contain_text("Search index stale")
+    assert page.evaluate("window.loadedOnce") is True
+
+
 def test_the_list_pages_in_place(page, settings, alice, checkout):
     settings.INCIDENTS_PER_PAGE = 2
     for n in range(3):

@@ -15,7 +15,7 @@ TODAY = date(2026, 3, 28)
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    monkeypatch.setattr("learning.views.timezone.localdate", lambda **kwargs: TODAY)
+    monkeypatch.setattr("learning.views.timezone.localdate", lambda *args, **kwargs: TODAY)
 
 
 def _rows(response) -> list[list[str]]:

@@ -16,7 +16,7 @@ TODAY = date(2026, 3, 28)
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    monkeypatch.setattr("learning.views.timezone.localdate", lambda **kwargs: TODAY)
+    monkeypatch.setattr("learning.views.timezone.localdate", lambda *args, **kwargs: TODAY)
 
 
 def _activity(service, count: int) -> None:
@@ -124,9 +124,9 @@ def test_pages_take_a_fixed_number_of_queries(
         assert carol_client.get(url).status_code == 200
 
 
-# The medians take a query per week on SQLite (learning.aggregates.percentiles): many, but
-# as many for ten incidents as for ten thousand.
-QUERY_BUDGET = 100
+# A ceiling for both pages on every database; tests/learning/test_query_counts.py holds them
+# to the same count for a week of history as for a year.
+QUERY_BUDGET = 50
 
 
 def test_pages_render_the_demo_data(carol_client):

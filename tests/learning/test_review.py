@@ -21,7 +21,7 @@ QUERY_BUDGET = 60
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    monkeypatch.setattr("learning.views.timezone.localdate", lambda **kwargs: TODAY)
+    monkeypatch.setattr("learning.views.timezone.localdate", lambda *args, **kwargs: TODAY)
 
 
 def _publish_postmortems(count: int, author) -> list[Postmortem]:

@@ -221,3 +221,76 @@ def test_a_search_is_one_query(library, alice, django_assert_num_queries):
         hits = search_learnings(query="certificate", viewer=alice, filters={"severity": [1, 2, 3]})
 
     assert len(hits) == 4
+
+
+def test_equal_ranks_come_newest_incident_first_across_pages(payments, carol):
+    """Same-titled follow-ups rank alike: a page boundary among them must neither skip nor
+    repeat one, however the pages cut through the tie."""
+    items = [
+        ActionItem.objects.create(
+            incident=incident(
+                payments, title=f"Outage {day}", started=datetime(2026, 3, day, tzinfo=BERLIN)
+            ),
+            team=payments,
+            title="Alert on replica lag",
+        )
+        for day in (3, 9, 1, 7, 5)
+    ]
+    newest_first = [("followup", item.pk) for item in (items[1], items[3], items[4], items[0])]
+    newest_first.append(("followup", items[2].pk))
+
+    def page(offset, limit=2):
+        return found(
+            search_learnings(query="replica", viewer=carol, filters={}, offset=offset, limit=limit)
+        )
+
+    assert page(0, limit=10) == newest_first
+    assert page(0) + page(2) + page(4) == newest_first
+    assert page(1, limit=3) == newest_first[1:4]
+
+
+def test_text_written_after_the_postmortem_started_is_found(library, payments, carol):
+    started = library["factored"]
+    content = SectionContent.objects.create(
+        postmortem=started,
+        section=started.template.sections.last(),
+        body="A stale connection pool kept failing over",
+    )
+
+    assert ("postmortem", started.pk) in found(
+        search_learnings(query="stale pool", viewer=carol, filters={})
+    )
+    content.body = "The retry budget ran out"
+    content.save()
+    assert found(search_learnings(query="stale pool", viewer=carol, filters={})) == []
+    assert found(search_learnings(query="retry budget", viewer=carol, filters={})) == [
+        ("postmortem", started.pk)
+    ]
+    Postmortem.objects.filter(pk=started.pk).update(title="Refunds held by a retry storm")
+    assert found(search_learnings(query="storm", viewer=carol, filters={})) == [
+        ("postmortem", started.pk)
+    ]
+
+
+def test_a_removed_factor_no_longer_finds_its_postmortem(library, carol):
+    library["factored"].contributing_factors.all().delete()
+
+    assert found(search_learnings(query="rotation", viewer=carol, filters={})) == []
+
+
+def test_an_edited_incident_is_found_by_its_new_summary(payments, carol):
+    outage = incident(payments, title="Checkout down")
+    outage.summary = "The gateway dropped card payments"
+    outage.save()
+
+    assert found(search_learnings(query="gateway", viewer=carol, filters={})) == [
+        ("incident", outage.pk)
+    ]
+
+
+def test_a_deleted_incident_takes_its_postmortem_out_of_the_results(library, carol):
+    Incident.objects.filter(pk=library["titled"].incident_id).delete()
+
+    hits = search_learnings(query="certificate", viewer=carol, filters={})
+
+    assert found(hits) == [("postmortem", library["mentioned"].pk)]

@@ -367,7 +367,7 @@ def test_trends_take_a_fixed_number_of_queries(payments, checkout, django_assert
         restore_time_distribution(period=period)
     with django_assert_num_queries(2):
         factor_categories_over_time(period=period, team=payments)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         assert len(recurring_factor_categories(period=period)[0].incidents) == 10
     with django_assert_num_queries(2 if connection.vendor == "postgresql" else 3):
         postmortem_health(period=period)

@@ -109,13 +109,18 @@ def _remember_commit(*, team: Team, repository: str, sha: str, committed_at: dat
     CommitTime.objects.get_or_create(
         team=team, repository=repository, sha=sha, defaults={"committed_at": committed_at}
     )
-    Deployment.objects.filter(
+    waiting = Deployment.objects.filter(
         source=SOURCE,
         service__team=team,
         first_commit_at__isnull=True,
         commits__sha=sha,
         deployed_at__gte=committed_at,
-    ).update(first_commit_at=committed_at)
+    )
+    # Saved one by one, not by QuerySet.update: the learning figures stored for the deployments'
+    # weeks must hear of their new lead time (learning.signals).
+    for deployment in waiting:
+        deployment.first_commit_at = committed_at
+        deployment.save(update_fields=["first_commit_at"])
 
 
 def _record(

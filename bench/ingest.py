@@ -1,0 +1,326 @@
+"""Ingestion throughput: deployments posted to Debrief through gunicorn on loopback, as a CI/CD
+pipeline would, beside the same requests posted to a view that does nothing (bench/urls.py)
+served by the same server. Afterwards the database must hold every posted deployment exactly
+once, and the workers' peak memory is read from /proc.
+
+Two ways in, whichever this build of Debrief has: the generic webhook (/hooks/generic/...), or
+the integration API (POST /api/deployments). Both are authenticated with a bearer secret."""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+WORKERS = 2
+THREADS = 2
+# A few more client connections than the server has threads, so no worker waits for work.
+CLIENTS = 6
+NOOP_PATH = "/bench/noop"
+
+
+@dataclass
+class Target:
+    name: str
+    path: str
+    headers: dict[str, str]
+    body: Callable[[int], bytes]
+    # (rows, distinct posted ids) recorded in the database for this run.
+    recorded: Callable[[], tuple[int, int]]
+
+
+@dataclass
+class Throughput:
+    name: str
+    requests: int
+    seconds: float
+    requests_per_second: float
+    errors: int
+    first_error: str
+
+
+def available_targets() -> list[str]:
+    """The ways in this build of Debrief offers, the webhook first."""
+    found = []
+    try:
+        from webhooks.models import Kind
+
+        if Kind.GENERIC in Kind.values:
+            found.append("webhook")
+    except ImportError:
+        pass
+    try:
+        resolve("/api/deployments")
+        found.append("api")
+    except Resolver404:
+        pass
+    return found
+
+
+def _team_and_services():
+    from incidents.models import Service, Team
+
+    team = Team.objects.order_by("pk").first()
+    return team, list(Service.objects.filter(team=team).order_by("pk"))
+
+
+def _webhook_target(run: str) -> Target:
+    from incidents.models import Deployment
+    from webhooks import services as webhook_services
+    from webhooks.models import Kind
+
+    team, team_services = _team_and_services()
+    endpoint, secret = webhook_services.endpoint_create(
+        team=team, kind=Kind.GENERIC, name=f"Benchmark {run}", by=None
+    )
+    for service in team_services:
+        webhook_services.route_create(endpoint=endpoint, service=service, match_value=service.slug)
+    deployed_at = (timezone.now() - timedelta(minutes=5)).isoformat()
+
+    def body(n: int) -> bytes:
+        service = team_services[n % len(team_services)]
+        event = {
+            "id": f"{run}-{n}",
+            "type": "deployment",
+            "service": service.slug,
+            "version": f"v{n}",
+            "occurred_at": deployed_at,
+        }
+        return json.dumps(event).encode()
+
+    def recorded() -> tuple[int, int]:
+        rows = Deployment.objects.filter(source=f"webhook-{endpoint.pk}")
+        return rows.count(), rows.values("external_id").distinct().count()
+
+    return Target("webhook", endpoint.path, _bearer(secret), body, recorded)
+
+
+def _api_target(run: str) -> Target:
+    from incidents.models import Deployment
+    from integrations.tokens import token_create
+
+    team, team_services = _team_and_services()
+    created = token_create(team=team, name=f"Benchmark {run}", by=None)
+    deployed_at = (timezone.now() - timedelta(minutes=5)).isoformat()
+
+    def body(n: int) -> bytes:
+        service = team_services[n % len(team_services)]
+        deployment = {
+            "service": service.slug,
+            "version": f"v{n}",
+            "deployed_at": deployed_at,
+            "external_id": f"{run}-{n}",
+        }
+        return json.dumps(deployment).encode()
+
+    def recorded() -> tuple[int, int]:
+        rows = Deployment.objects.filter(source="api", external_id__startswith=f"{run}-")
+        return rows.count(), rows.values("external_id").distinct().count()
+
+    return Target("api", "/api/deployments", _bearer(created.secret), body, recorded)
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving Debrief with the benchmark's URLs, in the production settings the
+    measuring process has, with database connections kept between requests."""
+
+    def __init__(self):
+        self.port = _free_port()
+        environment = dict(
+            os.environ, DJANGO_SETTINGS_MODULE="bench.settings", DATABASE_CONN_MAX_AGE="60"
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "debrief.wsgi:application",
+            f"--bind=127.0.0.1:{self.port}",
+            f"--workers={WORKERS}",
+            "--worker-class=gthread",
+            f"--threads={THREADS}",
+            "--keep-alive=30",
+            "--log-level=warning",
+        ]
+        self.process = subprocess.Popen(command, cwd=REPOSITORY, env=environment)
+        self._wait_until_ready()
+
+    def _wait_until_ready(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer on port {self.port}")
+
+    def worker_pids(self) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # After the command's name: state, then the parent's pid.
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(entry.name))
+        return pids
+
+    def workers_peak_memory_mb(self) -> float:
+        """The largest peak resident memory (VmHWM) among the workers."""
+        peaks = [0.0]
+        for pid in self.worker_pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return max(peaks)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def post_all(port: int, name: str, path: str, headers: dict, body, requests: int) -> Throughput:
+    """POST `requests` bodies from CLIENTS threads, each on its own kept-alive connection."""
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(first: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for n in range(first, requests, CLIENTS):
+            payload = body(n)
+            try:
+                connection.request("POST", path, payload, headers)
+                response = connection.getresponse()
+                answer = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                with lock:
+                    errors.append(f"{type(error).__name__}: {error}")
+                continue
+            if response.status >= 300:
+                with lock:
+                    errors.append(f"{response.status}: {answer[:200].decode(errors='replace')}")
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(first,)) for first in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    return Throughput(
+        name=name,
+        requests=requests,
+        seconds=round(seconds, 3),
+        requests_per_second=round(requests / seconds, 1),
+        errors=len(errors),
+        first_error=errors[0] if errors else "",
+    )
+
+
+def _combined(*runs: Throughput) -> Throughput:
+    requests = sum(run.requests for run in runs)
+    seconds = sum(run.seconds for run in runs)
+    return Throughput(
+        name=runs[0].name,
+        requests=requests,
+        seconds=round(seconds, 3),
+        requests_per_second=round(requests / seconds, 1),
+        errors=sum(run.errors for run in runs),
+        first_error=next((run.first_error for run in runs if run.first_error), ""),
+    )
+
+
+def measure_ingestion(requests: int, target: str | None = None) -> dict:
+    """Post `requests` deployments through `target` (the first available when None) and as
+    many requests to the do-nothing view; returns both throughputs, the ratio, the database
+    check and the workers' peak memory."""
+    available = available_targets()
+    if not available:
+        return {"error": "this build has neither the generic webhook nor the deployments API"}
+    name = target or available[0]
+    if name not in available:
+        raise ValueError(f"{name} is not available here; choose one of {available}")
+    run = f"bench-{uuid.uuid4().hex[:8]}"
+    chosen = {"webhook": _webhook_target, "api": _api_target}[name](run)
+    warm_up = max(20, requests // 20)
+    server = Server()
+    try:
+        # Every worker thread opens its database connection and loads its code first.
+        post_all(server.port, "warm-up", NOOP_PATH, chosen.headers, chosen.body, warm_up)
+        post_all(server.port, "warm-up", chosen.path, chosen.headers, chosen.body, warm_up)
+        # Half the do-nothing requests before the ingestion and half after, so that a burst of
+        # other load on the machine does not decide the reference alone.
+        before = post_all(
+            server.port, "do-nothing view", NOOP_PATH, chosen.headers, chosen.body, requests // 2
+        )
+        # The deployments' ids start after the warm-up's, so each is new.
+        ingested = post_all(
+            server.port,
+            f"{name} ingestion",
+            chosen.path,
+            chosen.headers,
+            lambda n: chosen.body(warm_up + n),
+            requests,
+        )
+        after = post_all(
+            server.port,
+            "do-nothing view",
+            NOOP_PATH,
+            chosen.headers,
+            chosen.body,
+            requests - requests // 2,
+        )
+        peak_memory_mb = server.workers_peak_memory_mb()
+    finally:
+        server.stop()
+    noop = _combined(before, after)
+    rows, distinct = chosen.recorded()
+    expected = warm_up + requests
+    return {
+        "target": name,
+        "server": f"gunicorn, {WORKERS} workers × {THREADS} threads (gthread), {CLIENTS} clients",
+        "noop": asdict(noop),
+        "ingestion": asdict(ingested),
+        "ratio": round(ingested.requests_per_second / noop.requests_per_second, 3),
+        "posted": expected,
+        "recorded": rows,
+        "recorded_exactly_once": rows == distinct == expected,
+        "worker_peak_memory_mb": round(peak_memory_mb, 1),
+    }
