@@ -46,4 +46,4 @@ def configure_environment(database_url: str) -> None:
     os.environ["HTTPS"] = "0"
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret-" + "x" * 32)
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "debrief.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"

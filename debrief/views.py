@@ -1,10 +1,14 @@
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from .login import LoginForm
 
 
 @require_safe
@@ -32,3 +36,16 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
     )
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page with throttled attempts (debrief/login.py). A refusal answers
+    429, so that access logs and scripts can tell it from a wrong password."""
+
+    form_class = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, code="throttled"):
+            response.status_code = 429
+        return response
