@@ -54,23 +54,18 @@ def period_named(name: str) -> Period:
     return Period.last_30_days(today=today)
 
 
+def _organisation_choice(queryset) -> forms.ModelChoiceField:
+    """A filter over every team or service of the organisation, by slug: a plain select renders
+    a thousand options quickly."""
+    return forms.ModelChoiceField(
+        queryset, to_field_name="slug", required=False, empty_label="All", widget=PlainSelect
+    )
+
+
 class LearningFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS.items(), required=False)
-    # Every team and service of the organisation: plain selects render them quickly.
-    team = forms.ModelChoiceField(
-        Team.objects.order_by("name"),
-        to_field_name="slug",
-        required=False,
-        empty_label="All",
-        widget=PlainSelect,
-    )
-    service = forms.ModelChoiceField(
-        Service.objects.order_by("name"),
-        to_field_name="slug",
-        required=False,
-        empty_label="All",
-        widget=PlainSelect,
-    )
+    team = _organisation_choice(Team.objects.order_by("name"))
+    service = _organisation_choice(Service.objects.order_by("name"))
 
     def filters(self, *, team: Team | None = None) -> Filters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -351,21 +346,8 @@ def definitions(request):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
-    # Every team and service of the organisation: plain selects render them quickly.
-    team = forms.ModelChoiceField(
-        Team.objects.order_by("name"),
-        to_field_name="slug",
-        required=False,
-        empty_label="All",
-        widget=PlainSelect,
-    )
-    service = forms.ModelChoiceField(
-        Service.objects.order_by("name"),
-        to_field_name="slug",
-        required=False,
-        empty_label="All",
-        widget=PlainSelect,
-    )
+    team = _organisation_choice(Team.objects.order_by("name"))
+    service = _organisation_choice(Service.objects.order_by("name"))
     category = forms.ModelChoiceField(
         FactorCategory.objects.order_by("position", "name"),
         to_field_name="slug",
