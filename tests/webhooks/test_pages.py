@@ -117,7 +117,7 @@ def test_adding_a_route_needs_a_label_for_alertmanager(alice_admin_client, alert
 def test_a_route_to_another_teams_service_is_refused(alice_admin_client, pagerduty, search):
     response = alice_admin_client.post(
         f"/teams/payments/webhooks/{pagerduty.endpoint.pk}/routes/",
-        {"service": search.pk, "match_value": "PXXXX"},
+        {"service": search.pk, "match_value": "P7QZ2LK"},
     )
 
     assert response.status_code == 422
