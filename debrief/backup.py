@@ -46,6 +46,7 @@ DEBRIEF_APPS = [
     "webhooks",
     "outbound",
     "culture",
+    "accounts",
 ]
 # Computed from the other rows: left out of the file, and rebuilt or recomputed after a load.
 DERIVED = {WeeklyFigures, PostmortemSearchDocument, IncidentSearchDocument}

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "webhooks",
     "outbound",
     "culture",
+    "accounts",
 ]
 
 MIDDLEWARE = [

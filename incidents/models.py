@@ -215,6 +215,16 @@ class Incident(models.Model):
         default=False,
         help_text="Drills and game days never count in statistics.",
     )
+    is_private = models.BooleanField(
+        "private",
+        default=False,
+        help_text="Only its responders and organisation admins see a private incident (for "
+        "example a security incident); statistics count it without any detail.",
+    )
+    # Besides the commander and the reporter, who are responders by their role.
+    responders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="responded_incidents", blank=True
+    )
     started_at = models.DateTimeField("impact started", default=timezone.now)
     detected_at = models.DateTimeField("detected", null=True, blank=True)
     acknowledged_at = models.DateTimeField("acknowledged", null=True, blank=True)
@@ -225,6 +235,16 @@ class Incident(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # In the bin when set: hidden everywhere until an admin restores it.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import Profile, Role
 from culture import services as culture_services
 from culture.models import Invitation
 from culture.statements import PULSE, WESTRUM
@@ -110,6 +111,7 @@ def build_organisation() -> dict:
     bob = User.objects.create_user("bob", "bob@example.org", "bob-password", first_name="Bob")
     payments.members.add(alice, bob)
     payments.admins.add(alice)
+    Profile.objects.create(user=alice, role=Role.ADMIN, time_zone="Europe/Berlin")
     editors = Group.objects.create(name="Template editors")
     editors.permissions.add(Permission.objects.get(codename="change_postmortemtemplate"))
     alice.groups.add(editors)
@@ -128,6 +130,12 @@ def build_organisation() -> dict:
     )
 
     incident = Incident.objects.filter(team=payments, status="resolved").order_by("pk").first()
+    incident.responders.add(bob)
+    # A private incident, in the bin.
+    other = Incident.objects.filter(team=payments).exclude(pk=incident.pk).order_by("pk")[:1]
+    Incident.objects.filter(pk__in=other).update(
+        is_private=True, deleted_at=timezone.now(), deleted_by=alice
+    )
     postmortem = postmortem_services.postmortem_start(
         incident=incident, template=PostmortemTemplate.objects.get(slug="standard"), by=alice
     )
