@@ -137,6 +137,51 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "incidents:list"
 LOGOUT_REDIRECT_URL = "login"
 
+# Single sign-on through OpenID Connect (debrief/sso.py, with mozilla-django-oidc), off until
+# any of these is set; then all are required. The library reads no discovery document, so the
+# provider's endpoints are named one by one (its /.well-known/openid-configuration lists them).
+OIDC_ISSUER = env("OIDC_ISSUER")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OIDC_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT") or None
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_ALLOWED_DOMAINS = [
+    domain.lower().removeprefix("@") for domain in envlist("OIDC_ALLOWED_DOMAINS")
+]
+_oidc_required = {
+    "OIDC_ISSUER": OIDC_ISSUER,
+    "OIDC_CLIENT_ID": OIDC_RP_CLIENT_ID,
+    "OIDC_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+    "OIDC_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+    "OIDC_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+    "OIDC_USER_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+}
+# Public-key signatures are checked against the provider's published keys, HMAC ones
+# (HS256…) against the client secret.
+OIDC_SIGN_ALGOS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256", "HS384", "HS512")
+if OIDC_RP_SIGN_ALGO not in OIDC_SIGN_ALGOS:
+    raise ImproperlyConfigured(
+        f"OIDC_SIGN_ALGO must be one of {', '.join(OIDC_SIGN_ALGOS)}, not {OIDC_RP_SIGN_ALGO!r}"
+    )
+if not OIDC_RP_SIGN_ALGO.startswith("HS"):
+    _oidc_required["OIDC_JWKS_ENDPOINT"] = OIDC_OP_JWKS_ENDPOINT
+SSO_ENABLED = any(_oidc_required.values())
+if SSO_ENABLED and (_oidc_missing := [name for name, value in _oidc_required.items() if not value]):
+    raise ImproperlyConfigured(f"Single sign-on also needs {', '.join(_oidc_missing)}.")
+if SSO_ENABLED:
+    AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.ModelBackend",
+        "debrief.sso.SSOBackend",
+    ]
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+# Seconds to wait for the provider's token, user info and key endpoints.
+OIDC_TIMEOUT = 10
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True

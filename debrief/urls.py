@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -26,3 +27,9 @@ urlpatterns = [
     path("", include("outbound.urls")),
     path("", include("culture.urls")),
 ]
+
+# Single sign-on's pages exist only while it is configured (SSO_ENABLED in settings.py).
+if settings.SSO_ENABLED:
+    from . import sso
+
+    urlpatterns.append(path("oidc/", include(sso.urlpatterns)))

@@ -44,6 +44,12 @@ class LoginView(auth_views.LoginView):
 
     form_class = LoginForm
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The single sign-on button's label, when single sign-on is configured.
+        context["sso_provider_name"] = settings.OIDC_PROVIDER_NAME if settings.SSO_ENABLED else ""
+        return context
+
     def form_invalid(self, form):
         response = super().form_invalid(form)
         if form.has_error(NON_FIELD_ERRORS, code="throttled"):
