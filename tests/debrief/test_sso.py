@@ -96,6 +96,7 @@ class FakeProvider:
         self.nonce = None
         self.token_requests = []
         self.post_error = None
+        self.algorithm = "RS256"
         monkeypatch.setattr("mozilla_django_oidc.auth.requests.post", self.post)
         monkeypatch.setattr("mozilla_django_oidc.auth.requests.get", self.get)
 
@@ -109,7 +110,7 @@ class FakeProvider:
             "exp": now + 300,
             "nonce": self.nonce,
         } | self.id_token_claims
-        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": KEY_ID})
+        return jwt.encode(claims, self.key, algorithm=self.algorithm, headers={"kid": KEY_ID})
 
     def post(self, url, data=None, **kwargs):
         if self.post_error:
@@ -283,6 +284,19 @@ def test_a_first_sign_in_creates_an_account_named_after_the_preferred_username(c
     )
     assert user.is_active and not user.is_staff
     assert not user.has_usable_password()
+
+
+@override_settings(OIDC_RP_SIGN_ALGO="HS256", OIDC_OP_JWKS_ENDPOINT=None)
+def test_hmac_signed_id_tokens_are_checked_with_the_client_secret(client, provider, alice):
+    provider.algorithm = "HS256"
+    provider.key = SSO_SETTINGS["OIDC_RP_CLIENT_SECRET"]
+    sign_in(client, provider, person(email="alice@example.org"))
+    assert signed_in_user(client) == alice
+
+    client.post("/logout/")
+    provider.key = "another-secret-entirely-of-enough-length"
+    sign_in(client, provider, person(email="alice@example.org"))
+    assert signed_in_user(client) is None
 
 
 def test_a_new_account_takes_a_free_name(client, provider, alice):
