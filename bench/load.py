@@ -83,6 +83,9 @@ class Client(threading.Thread):
         self.redelivered_as_new: list[str] = []
 
     def request(self, kind: str, method: str, path: str, body: dict | None, headers: dict):
+        # Time is up: the rest of the round is not sent, so the run ends on time.
+        if time.monotonic() >= self.deadline:
+            return None, None
         tally = self.tallies[kind]
         tally.sent += 1
         payload = json.dumps(body).encode() if body is not None else None
@@ -164,6 +167,34 @@ class Client(threading.Thread):
                 self.shared["answers"].append((round_number, answer.get("status")))
             cookie = {"Cookie": self.fixtures.session_cookie}
             self.request("incident list", "GET", "/incidents/", None, cookie)
+
+
+def warm_up(port: int, fixtures: Fixtures) -> None:
+    """Read-only requests, not counted, until every server thread has loaded the code and
+    templates and opened its database connection, so the figures are of a running server."""
+
+    def read(path: str, headers: dict) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_SECONDS)
+        try:
+            connection.request("GET", path, headers=headers)
+            connection.getresponse().read()
+        finally:
+            connection.close()
+
+    readers = []
+    for _ in range(WORKERS * THREADS * 2):
+        readers.append(
+            threading.Thread(target=read, args=("/incidents/", {"Cookie": fixtures.session_cookie}))
+        )
+        readers.append(
+            threading.Thread(
+                target=read, args=("/api/incidents", {"Authorization": f"Bearer {fixtures.token}"})
+            )
+        )
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
 
 
 def prepare(run: str) -> Fixtures:
@@ -425,6 +456,7 @@ def _run(database_url: str, options) -> dict:
 
     server = Server(workers=WORKERS, threads=THREADS, settings="bench.load_settings")
     try:
+        warm_up(server.port, fixtures)
         print(f"{options.clients} clients for {options.seconds:g} s …", file=sys.stderr)
         started = time.monotonic()
         deadline = started + options.seconds
