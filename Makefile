@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-postgres bench lint format migrate clean
+.PHONY: install run test test-postgres bench loadtest lint format migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Debrief needs Python 3.12 or newer; $(PYTHON) is " + sys.version.split()[0])'
@@ -38,6 +38,11 @@ test-postgres: install
 # busiest pages timed at full size and at a tenth of the history; BENCH_ARGS="--fraction 0.1".
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Twenty concurrent clients against gunicorn for 30 s, on a fresh PostgreSQL database beside
+# DATABASE_URL's (made and dropped by the test); fails on any error, lost or duplicated record.
+loadtest: install
+	$(PY) -m bench.load $(LOADTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

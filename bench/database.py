@@ -1,5 +1,6 @@
-"""The benchmark's own fresh database, next to the one DATABASE_URL names and never that one:
-on PostgreSQL a database called <name>_bench on the same server, else a SQLite file."""
+"""The benchmark's and the load test's own fresh databases, next to the one DATABASE_URL names
+and never that one: on PostgreSQL a database called <name>_bench_<label> (or <name>_loadtest)
+on the same server, else, for the benchmark, a SQLite file."""
 
 import os
 import tempfile
@@ -10,33 +11,67 @@ import dj_database_url
 
 def bench_database_url(base_url: str | None, label: str) -> str:
     """A URL for a fresh benchmark database (dropped and created again) derived from `base_url`."""
-    if base_url and base_url.startswith(("postgres://", "postgresql://")):
-        config = dj_database_url.parse(base_url)
-        name = f"{config['NAME']}_bench_{label}"
-        _recreate_postgres(config, name)
-        return base_url.rsplit("/", 1)[0] + "/" + name
+    if is_postgres(base_url):
+        name = f"{dj_database_url.parse(base_url)['NAME']}_bench_{label}"
+        return postgres_recreate(base_url, name)
     path = Path(tempfile.gettempdir()) / f"debrief_bench_{label}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
 
 
-def _recreate_postgres(config: dict, name: str) -> None:
-    import psycopg
-    from psycopg import sql
+def is_postgres(url: str | None) -> bool:
+    return bool(url) and url.startswith(("postgres://", "postgresql://"))
 
-    with psycopg.connect(
+
+def _server(url: str):
+    """A connection to the maintenance database of `url`'s server, outside any transaction."""
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    return psycopg.connect(
         host=config["HOST"] or None,
         port=config["PORT"] or None,
         user=config["USER"] or None,
         password=config["PASSWORD"] or None,
         dbname="postgres",
         autocommit=True,
-    ) as connection:
+        connect_timeout=5,
+    )
+
+
+def postgres_answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        with _server(url):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def postgres_recreate(url: str, name: str) -> str:
+    """Drop the database `name` on `url`'s server if it exists, create it empty, and return
+    its URL."""
+    from psycopg import sql
+
+    with _server(url) as connection:
         connection.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def postgres_drop(url: str) -> None:
+    """Drop the database `url` names, disconnecting whoever is still connected to it."""
+    from psycopg import sql
+
+    name = dj_database_url.parse(url)["NAME"]
+    with _server(url) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def configure_environment(database_url: str) -> None:

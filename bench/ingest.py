@@ -6,24 +6,19 @@ once, and the workers' peak memory is read from /proc.
 Two ways in, whichever this build of Debrief has: the generic webhook (/hooks/generic/...), or
 the integration API (POST /api/deployments). Both are authenticated with a bearer secret."""
 
-import contextlib
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from django.utils import timezone
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+from .server import Server
+
 WORKERS = 2
 THREADS = 2
 # A few more client connections than the server has threads, so no worker waits for work.
@@ -118,82 +113,6 @@ def _bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """gunicorn serving Debrief with the benchmark's URLs, in the production settings the
-    measuring process has, with database connections kept between requests."""
-
-    def __init__(self):
-        self.port = _free_port()
-        environment = dict(
-            os.environ, DJANGO_SETTINGS_MODULE="bench.settings", DATABASE_CONN_MAX_AGE="60"
-        )
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "debrief.wsgi:application",
-            f"--bind=127.0.0.1:{self.port}",
-            f"--workers={WORKERS}",
-            "--worker-class=gthread",
-            f"--threads={THREADS}",
-            "--keep-alive=30",
-            "--log-level=warning",
-        ]
-        self.process = subprocess.Popen(command, cwd=REPOSITORY, env=environment)
-        self._wait_until_ready()
-
-    def _wait_until_ready(self, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
-            # Refused until gunicorn listens: try again shortly.
-            with contextlib.suppress(OSError):
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer on port {self.port}")
-
-    def worker_pids(self) -> list[int]:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            # After the command's name: state, then the parent's pid.
-            if int(fields[1]) == self.process.pid:
-                pids.append(int(entry.name))
-        return pids
-
-    def workers_peak_memory_mb(self) -> float:
-        """The largest peak resident memory (VmHWM) among the workers."""
-        peaks = [0.0]
-        for pid in self.worker_pids():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
-        return max(peaks)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 def post_all(port: int, name: str, path: str, headers: dict, body, requests: int) -> Throughput:
     """POST `requests` bodies from CLIENTS threads, each on its own kept-alive connection."""
     errors: list[str] = []
@@ -256,7 +175,7 @@ def measure_ingestion(requests: int, target: str | None = None) -> dict:
     run = f"bench-{uuid.uuid4().hex[:8]}"
     chosen = {"webhook": _webhook_target, "api": _api_target}[name](run)
     warm_up = max(20, requests // 20)
-    server = Server()
+    server = Server(workers=WORKERS, threads=THREADS)
     try:
         # Every worker thread opens its database connection and loads its code first.
         post_all(server.port, "warm-up", NOOP_PATH, chosen.headers, chosen.body, warm_up)

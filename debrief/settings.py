@@ -201,9 +201,20 @@ STORAGES = {
 
 # Redis serves as cache, Celery broker and result store when configured.
 REDIS_URL = env("REDIS_URL")
+# Seconds to wait for Redis to accept a connection before taking it to be down: a page, or a
+# request that queues a task, must not hang on an outage (debrief/cache.py, debrief/tasks.py).
+REDIS_CONNECT_TIMEOUT_SECONDS = 2
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # Answers as an empty cache while Redis is down, rather than failing the page.
+            "BACKEND": "debrief.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                "socket_timeout": 5,
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -214,6 +225,11 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A web request queues a task once (debrief/tasks.py); these bound how long that takes when the
+# broker is down, here and for a host that drops packets.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # `celery beat` sends these; crontab times are in TIME_ZONE.

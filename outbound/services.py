@@ -4,7 +4,6 @@ attempt to send one."""
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -13,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from debrief.tasks import enqueue_on_commit
 from incidents.models import Team
 
 from . import messages, sending, tasks
@@ -154,7 +154,9 @@ def announce(announcement: Announcement, *, to: Iterable[Destination] | None = N
             except IntegrityError:
                 continue
             created.append(delivery)
-            transaction.on_commit(partial(tasks.deliver.delay, delivery.pk))
+            # The delivery row is the durable record: should the broker be down, the sweep
+            # (tasks.resend_stuck_deliveries) queues it later.
+            enqueue_on_commit(tasks.deliver, delivery.pk, swept=True)
     return created
 
 

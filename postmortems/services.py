@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from culture import tasks as culture_tasks
 from debrief.permissions import can_edit
+from debrief.tasks import enqueue_on_commit
 from followups.recurrence import mark_recurrences
 from incidents.models import Incident, Team, TimelineEvent
 from outbound import events as outbound_events
@@ -274,9 +275,9 @@ def postmortem_publish(
         postmortem.coach_flags_acknowledged_by = by
         postmortem.coach_flags_acknowledged_at = now
     postmortem.save()
-    transaction.on_commit(lambda: tasks.notify_postmortem_published.delay(postmortem.pk))
+    enqueue_on_commit(tasks.notify_postmortem_published, postmortem.pk)
     outbound_events.announce_postmortem_published(postmortem=postmortem)
-    transaction.on_commit(lambda: culture_tasks.invite_pulse_responders.delay(postmortem.pk))
+    enqueue_on_commit(culture_tasks.invite_pulse_responders, postmortem.pk)
     return postmortem
 
 
@@ -308,7 +309,7 @@ def review_request(
         status=Postmortem.Status.IN_REVIEW, updated_at=timezone.now()
     )
     for review in created:
-        transaction.on_commit(lambda pk=review.pk: tasks.notify_review_requested.delay(pk))
+        enqueue_on_commit(tasks.notify_review_requested, review.pk)
     return created
 
 
@@ -406,5 +407,5 @@ def meeting_schedule(
         for user in people.values()
         if user.pk not in already and not can_edit(user, postmortem)
     )
-    transaction.on_commit(lambda: tasks.send_meeting_invitation.delay(meeting.pk))
+    enqueue_on_commit(tasks.send_meeting_invitation, meeting.pk)
     return meeting

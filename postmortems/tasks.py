@@ -5,11 +5,13 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.template.loader import render_to_string
 
+from debrief.tasks import TRANSIENT_ERRORS
+
 from .calendar import meeting_invitation_ics
 from .models import Postmortem, ReviewMeeting, ReviewRequest
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
 def notify_postmortem_published(postmortem_id: int) -> int:
     """Email the incident's team that its postmortem is published. Returns emails sent."""
     postmortem = Postmortem.objects.select_related("incident__team", "published_by").get(
@@ -38,7 +40,7 @@ def _subject(text: str) -> str:
     return " ".join(text.split())
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
 def notify_review_requested(review_id: int) -> int:
     """Email one new reviewer a link to the postmortem. One task per review, so that a retry
     after a mail server error does not email again the reviewers already told. Returns
@@ -64,7 +66,7 @@ def notify_review_requested(review_id: int) -> int:
     return 1
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
 def send_meeting_invitation(meeting_id: int) -> int:
     """Email every participant the review meeting as an iCalendar invitation."""
     meeting = ReviewMeeting.objects.select_related("postmortem__incident", "organiser").get(

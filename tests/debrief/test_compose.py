@@ -263,7 +263,7 @@ def test_the_compose_environment_configures_postgres_redis_and_the_proxy():
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "engine": "django.db.backends.postgresql",
-        "cache": "django.core.cache.backends.redis.RedisCache",
+        "cache": "debrief.cache.TolerantRedisCache",
         "eager": False,
         "proxy": ["HTTP_X_FORWARDED_PROTO", "https"],
         "redirect": True,

@@ -134,8 +134,9 @@ def test_redis_url_configures_the_cache_and_a_real_celery_broker():
 
     assert json.loads(result.stdout) == {
         "cache": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "debrief.cache.TolerantRedisCache",
             "LOCATION": "redis://cache:6379/2",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
         },
         "broker": "redis://cache:6379/2",
         "backend": "redis://cache:6379/2",

@@ -94,12 +94,12 @@ def test_each_new_reviewer_gets_a_task_of_their_own(
     alice, bob, carol, postmortem, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch.object(tasks.notify_review_requested, "delay") as delay,
+        mock.patch("debrief.tasks.enqueue") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
     ):
         created = services.review_request(postmortem=postmortem, by=alice, reviewers=[bob, carol])
-    assert sorted(call.args for call in delay.call_args_list) == sorted(
-        (review.pk,) for review in created
+    assert sorted(call.args for call in enqueue.call_args_list) == sorted(
+        (tasks.notify_review_requested, review.pk) for review in created
     )
 
 
