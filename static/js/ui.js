@@ -2,7 +2,10 @@
 // Policy forbids it). Two small things htmx and CSS cannot do alone:
 // 1. The main navigation folds behind a "Menu" button on narrow screens. Without JavaScript
 //    the button stays hidden and the links wrap.
-// 2. When htmx replaces the region that held the keyboard focus (say, the "Older" link of a
+// 2. A table wider than the screen scrolls sideways inside its wrapper; the wrapper then takes
+//    the keyboard focus (named after the table's caption) so that it can be scrolled without a
+//    mouse.
+// 3. When htmx replaces the region that held the keyboard focus (say, the "Older" link of a
 //    paged list), focus would fall back to the top of the document; it moves to the swapped
 //    region instead, so keyboard and screen-reader users carry on where they were.
 (function () {
@@ -24,6 +27,25 @@
       if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
         toggle.setAttribute("aria-expanded", "false");
         toggle.focus();
+      }
+    });
+  }
+
+  function labelScrollingTables(root) {
+    root.querySelectorAll(".table-scroll").forEach(function (wrapper) {
+      const overflowing = wrapper.scrollWidth > wrapper.clientWidth + 1;
+      if (overflowing && !wrapper.hasAttribute("tabindex")) {
+        const caption = wrapper.querySelector("caption");
+        wrapper.setAttribute("tabindex", "0");
+        wrapper.setAttribute("role", "region");
+        wrapper.setAttribute(
+          "aria-label",
+          (caption && caption.textContent.trim()) || "Table, scrolls sideways"
+        );
+      } else if (!overflowing && wrapper.getAttribute("tabindex") === "0") {
+        wrapper.removeAttribute("tabindex");
+        wrapper.removeAttribute("role");
+        wrapper.removeAttribute("aria-label");
       }
     });
   }
@@ -58,13 +80,23 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () {
-      setUpMenu();
-      keepFocusAfterSwaps();
-    });
-  } else {
+  function start() {
     setUpMenu();
     keepFocusAfterSwaps();
+    labelScrollingTables(document);
+    let resizing = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resizing);
+      resizing = setTimeout(function () { labelScrollingTables(document); }, 150);
+    });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      labelScrollingTables(document);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

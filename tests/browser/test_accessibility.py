@@ -29,10 +29,7 @@ BLOCKING = {"serious", "critical"}
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
 
 RUN_AXE = """async () => {
-  const results = await axe.run(document, {
-    resultTypes: ["violations"],
-    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
-  });
+  const results = await axe.run(document, {resultTypes: ["violations"]});
   return results.violations.map((violation) => ({
     id: violation.id,
     impact: violation.impact,
