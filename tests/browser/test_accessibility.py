@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from followups import services as followup_services
 from incidents import services as incident_services
@@ -175,3 +176,25 @@ def test_the_menu_folds_on_a_phone_and_opens_with_its_button(chromium, live_serv
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
     finally:
         context.close()
+
+
+def test_paging_with_the_keyboard_keeps_the_focus_in_the_results(page, settings, alice, checkout):
+    settings.INCIDENTS_PER_PAGE = 2
+    for n in range(3):
+        incident_services.incident_declare(
+            title=f"Blip {n}",
+            severity=4,
+            services=[checkout],
+            reporter=alice,
+            started_at=timezone.now() - timedelta(hours=3 - n),
+        )
+    log_in(page, "alice", "alice-password")
+
+    page.get_by_role("link", name="Older →").focus()
+    page.keyboard.press("Enter")
+
+    results = page.locator("#incident-results")
+    expect(results).to_contain_text("Page 2 of 2")
+    expect(results).to_be_focused()
+    page.keyboard.press("Tab")  # and onwards from there, not from the top of the page
+    assert page.evaluate("document.activeElement.closest('#incident-results') !== null")
