@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-postgres bench loadtest lint format migrate clean
+.PHONY: install dev-tools run test test-postgres bench loadtest lint format migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Debrief needs Python 3.12 or newer; $(PYTHON) is " + sys.version.split()[0])'
@@ -19,6 +19,13 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Development-only JavaScript for the browser tests (axe-core), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+dev-tools: node_modules/.installed
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -27,7 +34,7 @@ run: migrate
 	$(PY) manage.py demo_login --url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install dev-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The suite against PostgreSQL (CI does this too); DATABASE_URL may point elsewhere.
@@ -53,4 +60,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

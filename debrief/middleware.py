@@ -1,7 +1,9 @@
+from django.contrib import messages
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
+from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
@@ -36,3 +38,39 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
             self.get_redirect_field_name(view_func),
         )
         return HttpResponseClientRedirect(login.url)
+
+
+class HtmxMessagesMiddleware:
+    """Messages added while answering htmx (say, "Note added to the timeline.") reach the page
+    too: when the fragment is HTML that htmx will swap in, the pending messages ride along as
+    an out-of-band swap of the page's #messages region, a status live region that screen
+    readers announce. Redirects, empty answers and non-HTML answers keep their messages for
+    the next full page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not self._carries_messages(request, response):
+            return response
+        storage = messages.get_messages(request)
+        if storage.used or not storage:
+            return response
+        html = render_to_string(
+            "includes/messages.html", {"messages": storage, "oob": True}, request=request
+        )
+        response.content = response.content + html.encode(response.charset)
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
+
+    @staticmethod
+    def _carries_messages(request, response) -> bool:
+        if not getattr(request, "htmx", False) or getattr(response, "streaming", False):
+            return False
+        if response.status_code not in (200, 409, 422):
+            return False
+        if any(response.has_header(name) for name in ("HX-Redirect", "HX-Location", "HX-Refresh")):
+            return False
+        return response.get("Content-Type", "").startswith("text/html")

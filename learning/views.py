@@ -20,7 +20,7 @@ from debrief.markdown import render_markdown
 from debrief.permissions import can_view
 from debrief.widgets import PlainSelect
 from followups.statistics import completion_statistics
-from incidents.models import Service, Severity, Team
+from incidents.models import Incident, Service, Severity, Team
 from postmortems.models import FactorCategory
 
 from . import export, review
@@ -181,6 +181,8 @@ def team_learning(request, slug: str):
         "completion": export.followup_completion(filters),
         # Open now, whenever they were created.
         "open_followups": completion_statistics(team=team).open_count,
+        # A new team sees what to do first rather than a page of zeros.
+        "nothing_yet": not Incident.objects.filter(team=team, deleted_at__isnull=True).exists(),
     }
     return render_page_or_fragment(request, "learning/team.html", "results", context)
 
@@ -200,6 +202,7 @@ def organisation_learning(request):
         "charts": _trend_charts(filters),
         "health": export.postmortem_health(filters),
         "team_trends": team_trends,
+        "nothing_yet": not Incident.objects.filter(deleted_at__isnull=True).exists(),
         # Three charts for each of the organisation's teams: drawn once per cached team trends.
         "team_multiples": cached(
             "team-multiples",

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import template
 
 from debrief.people import display_name
+from incidents.models import SEVERITY_MEANINGS, Severity
 
 register = template.Library()
 
@@ -32,3 +33,14 @@ def duration(value: timedelta | None) -> str:
 def person(user) -> str:
     """How Debrief names a person: their full name, else their username; "" for nobody."""
     return display_name(user)
+
+
+@register.filter
+def severity_word(severity: int) -> str:
+    """The one word a severity badge carries beside its number ("critical" for SEV1), so that
+    the badge never relies on its colour: the first word of the severity's meaning."""
+    try:
+        meaning = SEVERITY_MEANINGS[Severity(severity)]
+    except ValueError:
+        return ""
+    return meaning.split(":", 1)[0].lower()
