@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from . import views
 from .login import AdminLoginForm
@@ -10,7 +9,7 @@ from .login import AdminLoginForm
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="incidents:list"), name="home"),
+    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -25,4 +24,5 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("outbound.urls")),
     path("", include("culture.urls")),
+    path("", include("accounts.urls")),
 ]
