@@ -170,7 +170,7 @@ def test_the_list_costs_the_same_queries_at_any_size(
 ):
     extra = Service.objects.create(name="Wallet", slug="wallet", team=payments)
     make_incidents(count, payments, [checkout, extra])
-    with django_assert_max_num_queries(9):  # one for the role
+    with django_assert_max_num_queries(8):
         response = alice_client.get("/incidents/?status=open&team=payments&page=2")
     assert response.status_code == 200
     assert shown in response.text
