@@ -298,26 +298,10 @@ def _nothing() -> Q:
     return Q(pk__in=[])
 
 
-def incident_visibility(user: User | AnonymousUser, prefix: str = "") -> Q:
-    """can_view for incidents as a filter, on incidents reached through `prefix` (such as
-    "incident__"): every non-private one for working roles, private ones for their responders;
-    everything for admins; nothing for viewers and the signed out."""
-    if not _is_working(user):
-        return _nothing()
-    if is_admin(user):
-        return Q()
-    responded = Incident.responders.through.objects.filter(user=user).values("incident_id")
-    return (
-        Q(**{f"{prefix}is_private": False})
-        | Q(**{f"{prefix}commander": user})
-        | Q(**{f"{prefix}reporter": user})
-        | Q(**{f"{prefix}pk__in": responded})
-    )
-
-
 def incident_privacy(user: User | AnonymousUser, prefix: str = "") -> Q:
-    """Only the private-incident half of incident_visibility: what may be known of at all,
-    whatever the role (viewers reading a published postmortem need this one)."""
+    """The private-incident rule alone as a filter, on incidents reached through `prefix`
+    (such as "incident__"): every non-private incident, and the private ones the user
+    responds to; everything for admins, nothing for the signed out."""
     if not _is_signed_in(user):
         return _nothing()
     if is_admin(user):
@@ -329,6 +313,12 @@ def incident_privacy(user: User | AnonymousUser, prefix: str = "") -> Q:
         | Q(**{f"{prefix}reporter": user})
         | Q(**{f"{prefix}pk__in": responded})
     )
+
+
+def incident_visibility(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """can_view for incidents as a filter: incident_privacy for those who browse incidents,
+    nothing for viewers and the signed out."""
+    return incident_privacy(user, prefix) if _is_working(user) else _nothing()
 
 
 def visible_incidents(user: User | AnonymousUser) -> QuerySet[Incident]:
