@@ -19,6 +19,7 @@ def pulse_section(week):
         Postmortem.objects.filter(
             week.between("published_at"),
             incident__team=week.team,
+            incident__is_private=False,
             status=Postmortem.Status.PUBLISHED,
         )
         .select_related("incident")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from debrief.permissions import is_hidden
 from learning.periods import Period
 from postmortems.models import Postmortem
 
@@ -42,6 +43,8 @@ def pulse_invite(*, postmortem: Postmortem) -> int:
         [
             Invitation(user=person, postmortem=postmortem, expires_at=expires_at)
             for person in responders(postmortem).exclude(pk__in=invited)
+            # A private incident's pulse goes only to those who may know of it.
+            if not is_hidden(person, postmortem)
         ],
         # A concurrent run of the same task may have invited someone meanwhile.
         ignore_conflicts=True,

@@ -15,7 +15,7 @@ from debrief.permissions import (
     can_answer_invitation,
     can_read_culture_comments,
     can_start_culture_survey,
-    can_view,
+    can_view_learning,
 )
 from incidents.models import Team
 
@@ -75,7 +75,7 @@ def answer(request, pk):
 
 def team_culture(request, slug: str):
     team = get_object_or_404(Team, slug=slug)
-    if not can_view(request.user, team):
+    if not can_view_learning(request.user):
         raise PermissionDenied
     readable = can_read_culture_comments(request.user, team)
     texts = None

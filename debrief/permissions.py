@@ -1,70 +1,203 @@
-"""Who may see and change what. Every view asks here; no view decides on its own.
+"""Who may see and change what. Every view, API endpoint, search, export and digest asks here;
+no view decides on its own.
 
-Every signed-in user may read incidents, teams, services and published postmortems, and may
-declare an incident: whoever sees something failing should not need to ask first. A draft
-postmortem is read by those who may change it and by its reviewers. Changing an object is
-for members of the team that owns it, for the incident's commander and reporter, and for
-staff. Deployments are recorded by the members of the team that owns the service, and staff.
+Each account has an organisation role (accounts.models.Role):
+
+- Organisation admin (and every staff or superuser account): reads and changes everything,
+  private incidents included, and assigns roles.
+- Manager: reads every non-private incident, every postmortem (drafts too) and every follow-up
+  and team page; changes only what a member may change, i.e. their own teams' work.
+- Team member: declares incidents; changes the incidents, postmortems and follow-ups of their
+  own teams, and those they command, reported or respond to; reads every non-private incident
+  and published postmortem, and a draft only when they may change it or review it.
+- Viewer: reads published postmortems and the learning pages' aggregates, nothing else.
+
+A private incident (Incident.is_private) is seen by its responders (commander, reporter and
+`responders`) and organisation admins only, and so are its postmortem and follow-ups. Whoever
+else asks for one gets a 404, not a 403, so that its existence is not revealed
+(ensure_can_view). Learning aggregates count it without naming it.
 """
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
-from incidents.models import Service, Team
+from accounts.models import Profile, Role
+from incidents.models import Incident, Service, Team
 
 
 def _is_signed_in(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.is_active
 
 
+def role_of(user: User | AnonymousUser) -> str | None:
+    """The user's organisation role, None when signed out. Staff and superusers are admins.
+    Read once and remembered on the user object, which lives as long as its request."""
+    if not _is_signed_in(user):
+        return None
+    if not hasattr(user, "_debrief_role"):
+        if user.is_staff or user.is_superuser:
+            role = Role.ADMIN
+        else:
+            try:
+                role = user.profile.role
+            except Profile.DoesNotExist:
+                role = Role.MEMBER
+        user._debrief_role = role
+    return user._debrief_role
+
+
+def is_admin(user: User | AnonymousUser) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def _reads_everything(user: User | AnonymousUser) -> bool:
+    """Admins and managers read every non-private incident, postmortem and follow-up."""
+    return role_of(user) in {Role.ADMIN, Role.MANAGER}
+
+
+def _is_working(user: User | AnonymousUser) -> bool:
+    """Everybody signed in but viewers: they see incidents, teams and follow-ups."""
+    return role_of(user) in {Role.ADMIN, Role.MANAGER, Role.MEMBER}
+
+
+def _incident_of(obj) -> Incident | None:
+    if isinstance(obj, Incident):
+        return obj
+    return getattr(obj, "incident", None) if hasattr(obj, "incident_id") else None
+
+
+def is_responder(user: User | AnonymousUser, incident: Incident) -> bool:
+    """The incident's commander, reporter, or one of its named responders."""
+    if not _is_signed_in(user):
+        return False
+    if user.pk in {incident.commander_id, incident.reporter_id}:
+        return True
+    # Remembered like team membership (see _is_member): one query however many incidents.
+    if not hasattr(user, "_debrief_responded_ids"):
+        user._debrief_responded_ids = frozenset(
+            user.responded_incidents.values_list("pk", flat=True)
+        )
+    return incident.pk in user._debrief_responded_ids
+
+
+def _may_know_of(user: User | AnonymousUser, incident: Incident | None) -> bool:
+    """False only for a private incident the user is not let into."""
+    if incident is None or not incident.is_private:
+        return True
+    return is_admin(user) or is_responder(user, incident)
+
+
+def is_hidden(user: User | AnonymousUser, obj) -> bool:
+    """Whether the object's very existence is kept from the user (a private incident, or its
+    postmortem or follow-up, for someone who is not a responder or admin)."""
+    return not _may_know_of(user, _incident_of(obj))
+
+
 def can_view(user: User | AnonymousUser, obj) -> bool:
     if not _is_signed_in(user):
         return False
-    if getattr(obj, "is_published", True):
-        return True
-    return can_edit(user, obj) or is_reviewer(user, obj)
+    incident = _incident_of(obj)
+    if not _may_know_of(user, incident):
+        return False
+    if hasattr(obj, "is_published"):
+        if obj.is_published:
+            return True
+        return can_read_drafts(user, obj)
+    return _is_working(user)
+
+
+def can_read_drafts(user: User | AnonymousUser, postmortem) -> bool:
+    """An unpublished postmortem: admins and managers, its editors, and its reviewers."""
+    if not _may_know_of(user, postmortem.incident):
+        return False
+    return _reads_everything(user) or can_edit(user, postmortem) or is_reviewer(user, postmortem)
 
 
 def can_edit(user: User | AnonymousUser, obj) -> bool:
+    """Admins change everything. Otherwise the members of the owning team (managers included,
+    for their own teams) and the incident's responders; viewers change nothing."""
     if not _is_signed_in(user):
         return False
-    if user.is_staff or user.is_superuser:
+    if is_admin(user):
         return True
-    incident = getattr(obj, "incident", obj)
-    if user.pk in {getattr(incident, "commander_id", None), getattr(incident, "reporter_id", None)}:
-        return True
+    if not _is_working(user):
+        return False
+    incident = _incident_of(obj)
+    if incident is not None:
+        if is_responder(user, incident):
+            return True
+        if incident.is_private:
+            return False
     team = _owning_team(obj)
     return team is not None and _is_member(user, team)
 
 
+def ensure_can_view(user: User | AnonymousUser, obj, *, for_edit: bool = False) -> None:
+    """Raise what a view answers when the user may not see (or change, `for_edit`) the object:
+    404 when even its existence is hidden from them, else 403."""
+    if is_hidden(user, obj):
+        raise Http404("Not found.")
+    if not can_view(user, obj) or (for_edit and not can_edit(user, obj)):
+        raise PermissionDenied
+
+
 def can_declare(user: User | AnonymousUser) -> bool:
+    """Whoever sees something failing should not need to ask first: every role but viewer."""
+    return _is_working(user)
+
+
+def can_browse_incidents(user: User | AnonymousUser) -> bool:
+    """The incident list, team and service pages, the follow-up board and search."""
+    return _is_working(user)
+
+
+def can_view_learning(user: User | AnonymousUser) -> bool:
+    """The learning pages' aggregates are for everyone signed in, viewers included."""
     return _is_signed_in(user)
+
+
+def can_manage_roles(user: User | AnonymousUser) -> bool:
+    return is_admin(user)
+
+
+def can_keep_templates(user: User | AnonymousUser) -> bool:
+    """Creating or cloning postmortem templates: admins, and members of some team."""
+    if is_admin(user):
+        return True
+    return _is_working(user) and user.teams.exists()
+
+
+def can_edit_responders(user: User | AnonymousUser, incident: Incident) -> bool:
+    return can_edit(user, incident)
 
 
 def can_record_deployment(user: User | AnonymousUser, service: Service) -> bool:
     if not _is_signed_in(user):
         return False
-    return user.is_staff or user.is_superuser or _is_member(user, service.team)
+    return is_admin(user) or (_is_working(user) and _is_member(user, service.team))
 
 
 def deployable_services(user: User | AnonymousUser) -> QuerySet[Service]:
     """The services `user` may record deployments for (can_record_deployment, as a query)."""
     services = Service.objects.select_related("team")
-    if not _is_signed_in(user):
+    if not _is_working(user):
         return services.none()
-    if user.is_staff or user.is_superuser:
+    if is_admin(user):
         return services
     return services.filter(team__members=user)
 
 
 def can_manage_integrations(user: User | AnonymousUser, team: Team) -> bool:
-    """API tokens, inbound webhooks and notification destinations: the team's admins, and staff.
-    A token or a webhook secret acts for the whole team, so ordinary membership is not enough."""
+    """API tokens, inbound webhooks and notification destinations: the team's admins, and
+    organisation admins. A token or a webhook secret acts for the whole team, so ordinary
+    membership is not enough."""
     if not _is_signed_in(user):
         return False
-    if user.is_staff or user.is_superuser:
+    if is_admin(user):
         return True
-    return team.admins.filter(pk=user.pk).exists()
+    return _is_working(user) and team.admins.filter(pk=user.pk).exists()
 
 
 def is_reviewer(user: User | AnonymousUser, postmortem) -> bool:
@@ -73,7 +206,9 @@ def is_reviewer(user: User | AnonymousUser, postmortem) -> bool:
 
 def can_comment(user: User | AnonymousUser, postmortem) -> bool:
     """Review comments are for the postmortem's editors and reviewers while it is unpublished."""
-    if postmortem.is_published:
+    if postmortem.is_published or not _is_working(user):
+        return False
+    if not _may_know_of(user, postmortem.incident):
         return False
     return can_edit(user, postmortem) or is_reviewer(user, postmortem)
 
@@ -89,6 +224,8 @@ def can_download_invitation(user: User | AnonymousUser, meeting) -> bool:
     if not _is_signed_in(user):
         return False
     postmortem = meeting.postmortem
+    if not _may_know_of(user, postmortem.incident):
+        return False
     return (
         can_edit(user, postmortem)
         or is_reviewer(user, postmortem)
@@ -120,19 +257,107 @@ def can_answer_invitation(user: User | AnonymousUser, invitation) -> bool:
 
 def can_read_culture_comments(user: User | AnonymousUser, team: Team) -> bool:
     """The free-text answers of a team's pulse are for the team's members only: they were
-    written for the team, and even staff gain nothing from reading them."""
+    written for the team, and even admins gain nothing from reading them."""
     return _is_signed_in(user) and _is_member(user, team)
 
 
 def can_start_culture_survey(user: User | AnonymousUser) -> bool:
-    """The organisation-wide culture survey invites everyone, so only staff start it."""
-    return _is_signed_in(user) and (user.is_staff or user.is_superuser)
+    """The organisation-wide culture survey invites everyone, so only admins start it."""
+    return is_admin(user)
 
 
 def api_token_may_act_on(token, obj) -> bool:
-    """An API token acts for its team only: on the team, its incidents and its services (and
-    a deployment through its service). A revoked token acts on nothing."""
+    """An API token acts for its team only: on the team, its incidents (private ones too: the
+    token speaks for the team's admins) and its services (and a deployment through its
+    service). A revoked token acts on nothing."""
     if token.revoked_at is not None:
         return False
     team = _owning_team(obj)
     return team is not None and team.pk == token.team_id
+
+
+def api_token_may_know_of(token, obj) -> bool:
+    """False for another team's private incident: the token is answered 404, not 403."""
+    incident = _incident_of(obj)
+    if incident is None or not incident.is_private:
+        return True
+    return api_token_may_act_on(token, incident)
+
+
+def api_token_incidents(token) -> Q:
+    """The incidents a token lists: its team's, private ones included."""
+    if token.revoked_at is not None:
+        return _nothing()
+    return Q(team_id=token.team_id)
+
+
+# --- The same decisions as queries ------------------------------------------------------------
+
+
+def _nothing() -> Q:
+    return Q(pk__in=[])
+
+
+def incident_privacy(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """The private-incident rule alone as a filter, on incidents reached through `prefix`
+    (such as "incident__"): every non-private incident, and the private ones the user
+    responds to; everything for admins, nothing for the signed out."""
+    if not _is_signed_in(user):
+        return _nothing()
+    if is_admin(user):
+        return Q()
+    responded = Incident.responders.through.objects.filter(user=user).values("incident_id")
+    return (
+        Q(**{f"{prefix}is_private": False})
+        | Q(**{f"{prefix}commander": user})
+        | Q(**{f"{prefix}reporter": user})
+        | Q(**{f"{prefix}pk__in": responded})
+    )
+
+
+def incident_visibility(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """can_view for incidents as a filter: incident_privacy for those who browse incidents,
+    nothing for viewers and the signed out."""
+    return incident_privacy(user, prefix) if _is_working(user) else _nothing()
+
+
+def visible_incidents(user: User | AnonymousUser) -> QuerySet[Incident]:
+    return Incident.objects.filter(incident_visibility(user))
+
+
+def postmortem_visibility(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """can_view for postmortems as a filter (through `prefix`): published ones whose incident
+    may be known of; drafts for admins and managers, editors and reviewers."""
+    known = incident_privacy(user, prefix + "incident__")
+    published = Q(**{f"{prefix}status": "published"})
+    if not _is_signed_in(user):
+        return _nothing()
+    if _reads_everything(user):
+        return known
+    if not _is_working(user):
+        return known & published
+    team_ids = user.teams.values("pk")
+    drafts = (
+        Q(**{f"{prefix}incident__team__in": team_ids})
+        | Q(**{f"{prefix}incident__commander": user})
+        | Q(**{f"{prefix}incident__reporter": user})
+        | Q(**{f"{prefix}incident__pk__in": user.responded_incidents.values("pk")})
+        | Q(**{f"{prefix}pk__in": user.postmortem_reviews.values("postmortem_id")})
+    )
+    return known & (published | drafts)
+
+
+def visible_postmortems(user: User | AnonymousUser) -> QuerySet:
+    from postmortems.models import Postmortem
+
+    return Postmortem.objects.filter(postmortem_visibility(user))
+
+
+def action_item_visibility(user: User | AnonymousUser, prefix: str = "") -> Q:
+    return incident_visibility(user, prefix + "incident__")
+
+
+def visible_action_items(user: User | AnonymousUser) -> QuerySet:
+    from followups.models import ActionItem
+
+    return ActionItem.objects.filter(action_item_visibility(user))

@@ -128,6 +128,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The request's user comes with its profile (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.ProfileBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -174,10 +177,7 @@ SSO_ENABLED = any(_oidc_required.values())
 if SSO_ENABLED and (_oidc_missing := [name for name, value in _oidc_required.items() if not value]):
     raise ImproperlyConfigured(f"Single sign-on also needs {', '.join(_oidc_missing)}.")
 if SSO_ENABLED:
-    AUTHENTICATION_BACKENDS = [
-        "django.contrib.auth.backends.ModelBackend",
-        "debrief.sso.SSOBackend",
-    ]
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "debrief.sso.SSOBackend"]
 OIDC_RP_SCOPES = "openid email profile"
 OIDC_USE_PKCE = True
 # Seconds to wait for the provider's token, user info and key endpoints.

@@ -76,8 +76,9 @@ class SSOBackend(OIDCAuthenticationBackend):
         return user
 
     def get_user(self, user_id):
-        # mozilla-django-oidc's own get_user would keep a deactivated account signed in.
-        user = super().get_user(user_id)
+        # mozilla-django-oidc's own get_user would keep a deactivated account signed in; the
+        # profile comes along, as with the password backend (accounts.backends).
+        user = self.UserModel._default_manager.select_related("profile").filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_or_create_user(self, access_token, id_token, payload):

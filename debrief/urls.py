@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from . import views
 from .login import AdminLoginForm
@@ -11,7 +10,7 @@ from .login import AdminLoginForm
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="incidents:list"), name="home"),
+    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -26,6 +25,7 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("outbound.urls")),
     path("", include("culture.urls")),
+    path("", include("accounts.urls")),
 ]
 
 # Single sign-on's pages exist only while it is configured (SSO_ENABLED in settings.py).

@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .login import LoginForm
+from .permissions import can_browse_incidents
 
 
 @require_safe
@@ -62,3 +64,10 @@ class LoginView(auth_views.LoginView):
         if form.has_error(NON_FIELD_ERRORS, code="throttled"):
             response.status_code = 429
         return response
+
+
+def home(request):
+    """The incident list; for viewers, who read no incidents, the learning pages."""
+    if request.user.is_authenticated and not can_browse_incidents(request.user):
+        return redirect("learning:organisation")
+    return redirect("incidents:list")

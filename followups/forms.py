@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.db.models import Q
 
+from debrief.permissions import action_item_visibility
 from incidents.models import Team
 from incidents.templatetags.debrief import person
 from postmortems.models import ContributingFactor
@@ -273,9 +274,13 @@ class BulkStatusForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "needed for “Won't do”"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, viewer=None, **kwargs):
         kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
+        if viewer is not None:
+            # A follow-up the person may not see is "no longer exists", never named.
+            field = self.fields["items"]
+            field.queryset = field.queryset.filter(action_item_visibility(viewer))
 
     def clean(self):
         cleaned = super().clean()

@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from culture.notifications import pulse_section
+from debrief.permissions import is_hidden
 from incidents.models import Incident, Team
 from learning.metrics import Scope, four_keys
 from learning.periods import Period
@@ -134,7 +135,7 @@ def reminders_due(*, today: date) -> list[Reminder]:
     for item in _with_links(items):
         owner = item.owner if item.owner is not None and item.owner.is_active else None
         for person in [owner] if owner else item.team.active_members:
-            if person.pk in opted_out or not person.email:
+            if person.pk in opted_out or not person.email or is_hidden(person, item):
                 continue
             reminder = reminders.setdefault(person.pk, Reminder(recipient=person))
             (reminder.overdue if item.due_date < today else reminder.due_soon).append(item)
@@ -262,7 +263,8 @@ def incidents_section(week: DigestWeek) -> DigestSection:
     """Incidents of the team declared this week, and those whose service was restored this
     week. Drills are left out. "Declared" is when it was recorded (created_at), so an
     incident declared with an earlier start still appears once."""
-    incidents = _team_incidents(week).order_by("started_at", "pk")
+    # A digest goes to the whole team: private incidents are counted in its figures, never named.
+    incidents = _team_incidents(week).filter(is_private=False).order_by("started_at", "pk")
     declared = list(incidents.filter(week.between("created_at")))
     restored = list(incidents.filter(week.between("restored_at")).order_by("restored_at", "pk"))
     return DigestSection(
@@ -275,7 +277,9 @@ def incidents_section(week: DigestWeek) -> DigestSection:
 
 def postmortems_section(week: DigestWeek) -> DigestSection:
     """The team's postmortems published this week, and those waiting for review now."""
-    postmortems = Postmortem.objects.filter(incident__team=week.team).select_related("incident")
+    postmortems = Postmortem.objects.filter(
+        incident__team=week.team, incident__is_private=False
+    ).select_related("incident")
     published = list(
         postmortems.filter(
             week.between("published_at"), status=Postmortem.Status.PUBLISHED
@@ -294,7 +298,9 @@ def postmortems_section(week: DigestWeek) -> DigestSection:
 
 def followups_section(week: DigestWeek) -> DigestSection:
     """The team's follow-ups done this week, and those overdue at the end of it."""
-    items = ActionItem.objects.filter(team=week.team).select_related("owner", "incident")
+    items = ActionItem.objects.filter(team=week.team, incident__is_private=False).select_related(
+        "owner", "incident"
+    )
     completed = _with_links(
         items.filter(week.between("completed_at"), status=ActionItem.Status.DONE).order_by(
             "completed_at", "pk"
@@ -350,7 +356,11 @@ def history_section(week: DigestWeek) -> DigestSection:
     since = start_of_day(week.end - timedelta(days=HISTORY_DAYS[1]))
     before = start_of_day(week.end - timedelta(days=HISTORY_DAYS[0] - 1))
     postmortem = (
-        Postmortem.objects.filter(incident__team=week.team, status=Postmortem.Status.PUBLISHED)
+        Postmortem.objects.filter(
+            incident__team=week.team,
+            incident__is_private=False,
+            status=Postmortem.Status.PUBLISHED,
+        )
         .filter(
             Q(published_at__gte=since, published_at__lt=before)
             | Q(incident__started_at__gte=since, incident__started_at__lt=before)

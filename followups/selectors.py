@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from debrief.permissions import action_item_visibility
 from incidents.models import Team
 
 from .models import ActionItem, ActionItemChange
@@ -52,6 +53,8 @@ def item_list(
     default). `team` is the team board's own team and applies whatever the filters say."""
     filters = filters or {}
     items = ActionItem.objects.select_related("team", "owner", "incident", "postmortem")
+    # Whoever asks sees only what they may: no follow-up of a private incident they are not in.
+    items = items.filter(action_item_visibility(viewer)) if viewer is not None else items
     if team is not None:
         items = items.filter(team=team)
     if (chosen_team := filters.get("team")) is not None:

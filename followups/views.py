@@ -14,7 +14,7 @@ from debrief.http import (
     render_page_or_fragment,
     wants_fragment,
 )
-from debrief.permissions import can_edit, can_view
+from debrief.permissions import can_browse_incidents, can_edit, ensure_can_view
 from incidents.models import Team
 from postmortems.models import TemplateSection
 from postmortems.views import postmortem_for_request
@@ -31,7 +31,9 @@ HISTORY_PAGE_SIZE = 25
 # --- The board -------------------------------------------------------------------------------
 
 
-def _board_team(slug: str | None) -> Team | None:
+def _board_team(request, slug: str | None) -> Team | None:
+    if not can_browse_incidents(request.user):
+        raise PermissionDenied
     return get_object_or_404(Team, slug=slug) if slug else None
 
 
@@ -39,9 +41,9 @@ def _board_team(slug: str | None) -> Team | None:
 def board(request, slug: str | None = None):
     """Follow-ups of the whole organisation, or of one team; a POST changes the status of the
     ticked ones and answers with the board as its query string filters it."""
-    team = _board_team(slug)
+    team = _board_team(request, slug)
     form = BoardFilterForm(request.GET, team=team)
-    bulk_form = BulkStatusForm(request.POST or None)
+    bulk_form = BulkStatusForm(request.POST or None, viewer=request.user)
     status, announcement = 200, ""
     if request.method == "POST":
         if bulk_form.is_valid():
@@ -98,7 +100,7 @@ def _bulk_change(request, form: BulkStatusForm) -> str:
 @require_GET
 def export(request, slug: str | None = None):
     """The board's rows as CSV, every row its filters match rather than one page of them."""
-    team = _board_team(slug)
+    team = _board_team(request, slug)
     form = BoardFilterForm(request.GET, team=team)
     items = selectors.item_list(filters=form.filters(), team=team, viewer=request.user)
     response = StreamingHttpResponse(csv_rows(items), content_type="text/csv; charset=utf-8")
@@ -115,8 +117,7 @@ def _item(request, pk: int, *, for_edit: bool = False) -> ActionItem:
         item = selectors.item_detail(pk=pk)
     except ActionItem.DoesNotExist:
         raise Http404("No such follow-up.") from None
-    if not can_view(request.user, item) or (for_edit and not can_edit(request.user, item)):
-        raise PermissionDenied
+    ensure_can_view(request.user, item, for_edit=for_edit)
     return item
 
 

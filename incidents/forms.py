@@ -106,6 +106,12 @@ class DeclareForm(forms.Form):
         help_text=Incident._meta.get_field("is_drill").help_text,
     )
 
+    is_private = forms.BooleanField(
+        label="Private (for example a security incident)",
+        required=False,
+        help_text=Incident._meta.get_field("is_private").help_text,
+    )
+
     def clean_services(self) -> list[Service]:
         # In the order they were submitted, not the queryset's: the first one picks the team.
         submitted = _submitted(self, "services")
@@ -447,7 +453,7 @@ class IncidentEditForm(forms.ModelForm):
             key = self.add_prefix(name)
             if name == "services":
                 data.setlist(key, [str(pk) for pk in sorted(value)])
-            elif name == "is_drill":
+            elif name in {"is_drill", "is_private"}:
                 data.setlist(key, ["on"] if value else [])
             elif isinstance(value, datetime):
                 data[key] = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
@@ -518,3 +524,25 @@ class DeploymentForm(forms.Form):
                     ) from None
             commits.append((sha.lower(), moment))
         return commits
+
+
+class ResponderForm(forms.Form):
+    """The people responding besides the commander and the reporter."""
+
+    responders = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="For a private incident, only these people, the commander, the reporter and "
+        "organisation admins see it.",
+    )
+
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        chosen = incident.responders.all()
+        field = self.fields["responders"]
+        # Active people, and whoever responds now even when they have since left.
+        field.queryset = User.objects.filter(
+            Q(is_active=True) | Q(pk__in=chosen.values("pk"))
+        ).order_by("username")
+        if not self.is_bound:
+            self.initial["responders"] = list(chosen.values_list("pk", flat=True))

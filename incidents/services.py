@@ -45,6 +45,7 @@ class IncidentChanges(TypedDict, total=False):
     commander: User | None
     caused_by_deployment: Deployment | None
     is_drill: bool
+    is_private: bool
     started_at: datetime
     detected_at: datetime | None
     acknowledged_at: datetime | None
@@ -176,6 +177,7 @@ def incident_declare(
     detected_at: datetime | None = None,
     caused_by_deployment: Deployment | None = None,
     is_drill: bool = False,
+    is_private: bool = False,
 ) -> Incident:
     """Open an incident. Impact started defaults to now; it was detected, unless said
     otherwise, when it was declared. The owning team defaults to the team that owns the
@@ -197,6 +199,7 @@ def incident_declare(
         detected_at=detected_at or max(started_at, now),
         caused_by_deployment=caused_by_deployment,
         is_drill=is_drill,
+        is_private=is_private,
     )
     _validate(incident, services=services, check_cause=True)
     incident.save()
@@ -210,6 +213,22 @@ def incident_declare(
         occurred_at=now,
     )
     outbound_events.announce_incident_declared(incident=incident)
+    return incident
+
+
+@transaction.atomic
+def incident_set_responders(
+    *, incident: Incident, responders: Sequence[User], by: User | None
+) -> Incident:
+    """Name the people responding besides the commander and the reporter (who respond by
+    their role). For a private incident these are the people who may see it."""
+    before = set(incident.responders.values_list("pk", flat=True))
+    after = {user.pk for user in responders}
+    if before == after:
+        return incident
+    incident.responders.set(responders)
+    names = ", ".join(sorted(user.get_username() for user in responders)) or "nobody"
+    _log(incident, TimelineEvent.Kind.EDITED, by, body=f"Responders now: {names}.")
     return incident
 
 

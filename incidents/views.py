@@ -13,7 +13,14 @@ from debrief.http import (
     render_page_or_fragment,
     wants_fragment,
 )
-from debrief.permissions import can_declare, can_edit, can_record_deployment, can_view
+from debrief.permissions import (
+    can_browse_incidents,
+    can_declare,
+    can_edit,
+    can_edit_responders,
+    can_record_deployment,
+    ensure_can_view,
+)
 
 from . import deployments, selectors, services
 from .forms import (
@@ -24,6 +31,7 @@ from .forms import (
     IncidentFilterForm,
     NoteForm,
     ReopenForm,
+    ResponderForm,
     RestoredForm,
     SeverityForm,
     StatusForm,
@@ -40,12 +48,17 @@ def _get_incident(request, pk: int, *, for_edit: bool = False, with_timeline=Tru
         incident = selectors.incident_detail(pk=pk, with_timeline=with_timeline)
     except Incident.DoesNotExist:
         raise Http404("No such incident.") from None
-    if not can_view(request.user, incident) or (for_edit and not can_edit(request.user, incident)):
-        raise PermissionDenied
+    ensure_can_view(request.user, incident, for_edit=for_edit)
     return incident
 
 
+def _ensure_can_browse(request) -> None:
+    if not can_browse_incidents(request.user):
+        raise PermissionDenied
+
+
 def incident_list(request):
+    _ensure_can_browse(request)
     form = IncidentFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     if form.is_bound and not form.is_valid():
@@ -53,7 +66,7 @@ def incident_list(request):
         filters = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
     page = page_of(
         request,
-        selectors.incident_list(filters=filters),
+        selectors.incident_list(viewer=request.user, filters=filters),
         settings.INCIDENTS_PER_PAGE,
         count_up_to=INCIDENTS_COUNTED_UP_TO,
     )
@@ -79,6 +92,7 @@ def incident_declare(request):
                 detected_at=data["detected_at"],
                 summary=data["summary"],
                 is_drill=data["is_drill"],
+                is_private=data["is_private"],
                 reporter=request.user,
             )
         except ValidationError as error:
@@ -105,6 +119,9 @@ def _render_incident(request, incident: Incident, *, bound=None, announcement=""
     context = {
         "incident": incident,
         "can_edit": can_edit(request.user, incident),
+        "responders_form": ResponderForm(incident=incident)
+        if can_edit_responders(request.user, incident)
+        else None,
         "announcement": announcement,
         **_action_forms(incident),
         **(bound or {}),
@@ -231,38 +248,43 @@ def incident_edit(request, pk: int):
 
 
 def team_list(request):
-    page = page_of(request, selectors.team_list(), 50)
+    _ensure_can_browse(request)
+    page = page_of(request, selectors.team_list(viewer=request.user), 50)
     return render(request, "incidents/team_list.html", {"page": page})
 
 
 def team_detail(request, slug: str):
     team = get_object_or_404(Team, slug=slug)
-    if not can_view(request.user, team):
-        raise PermissionDenied
+    ensure_can_view(request.user, team)
+    open_incidents = selectors.incident_list(
+        viewer=request.user, filters={"team": team, "status": "open"}
+    )
     context = {
         "team": team,
         "members": team.members.order_by("username"),
-        "services": selectors.service_list().filter(team=team),
-        "open_incidents": selectors.incident_list(filters={"team": team, "status": "open"})[:20],
+        "services": selectors.service_list(viewer=request.user).filter(team=team),
+        "open_incidents": open_incidents[:20],
         "can_edit": can_edit(request.user, team),
     }
     return render(request, "incidents/team_detail.html", context)
 
 
 def service_list(request):
-    page = page_of(request, selectors.service_list(), 50)
+    _ensure_can_browse(request)
+    page = page_of(request, selectors.service_list(viewer=request.user), 50)
     return render(request, "incidents/service_list.html", {"page": page})
 
 
 def service_detail(request, slug: str):
     """A service with its deployments, newest first."""
     service = get_object_or_404(Service.objects.select_related("team"), slug=slug)
-    if not can_view(request.user, service):
-        raise PermissionDenied
+    ensure_can_view(request.user, service)
+    deployments_made = selectors.deployment_list(service=service, viewer=request.user)
+    recent = selectors.incident_list(viewer=request.user, filters={"service": service})
     context = {
         "service": service,
-        "page": page_of(request, selectors.deployment_list(service=service), 25),
-        "recent_incidents": selectors.incident_list(filters={"service": service})[:10],
+        "page": page_of(request, deployments_made, 25),
+        "recent_incidents": recent[:10],
         "can_record_deployment": can_record_deployment(request.user, service),
     }
     return render(request, "incidents/service_detail.html", context)
@@ -270,6 +292,7 @@ def service_detail(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def deployment_record(request):
+    _ensure_can_browse(request)
     initial = {"service": Service.objects.filter(slug=request.GET.get("service")).first()}
     form = DeploymentForm(request.POST or None, initial=initial, user=request.user)
     if form.is_valid():
@@ -296,3 +319,23 @@ def deployment_record(request):
             return redirect(deployment.service)
     status = UNPROCESSABLE if form.is_bound else 200
     return render(request, "incidents/deployment_form.html", {"form": form}, status=status)
+
+
+@require_POST
+def incident_set_responders(request, pk: int):
+    """Who responds to the incident besides its commander and reporter; for a private incident
+    they are the people who may see it."""
+    incident = _get_incident(request, pk, with_timeline=False)
+    if not can_edit_responders(request.user, incident):
+        raise PermissionDenied
+    form = ResponderForm(request.POST, incident=incident)
+    if form.is_valid():
+        services.incident_set_responders(
+            incident=incident, responders=form.cleaned_data["responders"], by=request.user
+        )
+        messages.success(request, "Responders saved.")
+        return redirect(incident)
+    incident = selectors.incident_detail(pk=pk)
+    return _render_incident(
+        request, incident, bound={"responders_form": form}, status=UNPROCESSABLE
+    )

@@ -17,7 +17,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from debrief.people import actor_name as name_of_actor
-from debrief.permissions import api_token_may_act_on
+from debrief.permissions import api_token_may_act_on, api_token_may_know_of
 from incidents import selectors
 from incidents import services as incident_services
 from incidents.deployments import deployment_record
@@ -196,6 +196,8 @@ def _incident(token: ApiToken, incident_id: int) -> Incident:
         incident = selectors.incident_detail(pk=incident_id)
     except Incident.DoesNotExist:
         raise Http404(f"No incident with the id {incident_id}.") from None
+    if not api_token_may_know_of(token, incident):
+        raise Http404(f"No incident with the id {incident_id}.")
     _refuse_foreign(token, incident, incident.reference)
     return incident
 
@@ -216,6 +218,7 @@ def _incident_out(request, incident: Incident) -> dict:
         "commander": incident.commander.username if incident.commander else None,
         "reporter": name_of_actor(incident.reporter),
         "is_drill": incident.is_drill,
+        "is_private": incident.is_private,
         **{name: getattr(incident, name) for name in TIMESTAMP_FIELDS},
         "version": incident.version,
         "created_at": incident.created_at,
@@ -283,7 +286,9 @@ def list_incidents(request, filters: Query[schemas.IncidentFilters]):
                 [{"loc": ["query", "service"], "msg": message, "type": "invalid"}]
             )
         narrowing["service"] = service
-    incidents = selectors.incident_list(filters=narrowing).select_related("commander", "reporter")
+    incidents = selectors.incident_list(token=request.auth, filters=narrowing).select_related(
+        "commander", "reporter"
+    )
     if filters.updated_since:
         incidents = incidents.filter(updated_at__gte=filters.updated_since)
     page = _page(filters, incidents)
@@ -308,6 +313,7 @@ def declare_incident(request, payload: schemas.IncidentIn):
         started_at=payload.started_at,
         detected_at=payload.detected_at,
         is_drill=payload.is_drill,
+        is_private=payload.is_private,
     )
     return Status(201, _incident_detail_out(request, incident.pk))
 
@@ -340,7 +346,8 @@ def change_incident(request, incident_id: schemas.Id, payload: schemas.IncidentC
     incident = _incident(token, incident_id)
     sent = payload.model_fields_set
     note = payload.note.strip()
-    changes = {name: getattr(payload, name) for name in ("title", "summary", "customer_impact")}
+    editable = ("title", "summary", "customer_impact", "is_private")
+    changes = {name: getattr(payload, name) for name in editable}
     changes = {name: value for name, value in changes.items() if name in sent}
     if "services" in sent:
         changes["services"] = _team_services(token, payload.services, field="services")

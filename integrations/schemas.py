@@ -113,6 +113,7 @@ class IncidentOut(Schema):
     commander: str | None
     reporter: str
     is_drill: bool
+    is_private: bool
     started_at: datetime
     detected_at: datetime | None
     acknowledged_at: datetime | None
@@ -144,6 +145,9 @@ class IncidentIn(Schema):
     started_at: Moment | None = Field(None, description="When impact started; now if left out.")
     detected_at: Moment | None = Field(None, description="When it was noticed; now if left out.")
     is_drill: bool = False
+    is_private: bool = Field(
+        False, description="Seen only by its responders, organisation admins and team tokens."
+    )
 
 
 class IncidentChangesIn(Schema):
@@ -162,6 +166,7 @@ class IncidentChangesIn(Schema):
         None,
         description="Resolve the incident at this moment; on a resolved incident, correct it.",
     )
+    is_private: bool = None
     note: Annotated[Text, Field(max_length=5_000)] = ""
 
 

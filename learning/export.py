@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 
 from culture import export as culture_export
+from debrief.permissions import is_hidden
 from followups.export import neutralised
 from incidents.models import Deployment, Incident, Service, Severity, Team
 
@@ -211,7 +212,13 @@ def factor_categories(filters: Filters) -> Series:
     )
 
 
-def recurring_factors(filters: Filters) -> Series:
+def _reference(incident: Incident, viewer) -> str:
+    # Counted like any other, but a private incident is not named to those kept out of it.
+    return "(private)" if viewer is None or is_hidden(viewer, incident) else incident.reference
+
+
+def recurring_factors(filters: Filters, viewer=None) -> Series:
+    """The recurring factor categories; `viewer` decides which incidents are named."""
     recurring = trends.recurring_factor_categories(**filters.narrowing)
     return Series(
         "recurring-factors",
@@ -221,7 +228,7 @@ def recurring_factors(filters: Filters) -> Series:
             [
                 item.service.name,
                 item.category.name,
-                " ".join(incident.reference for incident in item.incidents),
+                " ".join(_reference(incident, viewer) for incident in item.incidents),
                 item.first_started_at.date().isoformat(),
                 item.last_started_at.date().isoformat(),
             ]

@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from debrief.permissions import incident_privacy
 from incidents.models import Severity, Team
 from postmortems.models import Postmortem
 
@@ -82,9 +84,13 @@ def factor_category_totals(filters: Filters) -> Series:
     )
 
 
-def published_postmortems(filters: Filters) -> list[Postmortem]:
-    """Postmortems published in the quarter, of non-drill incidents in scope: one query."""
+def published_postmortems(filters: Filters, viewer=None) -> list[Postmortem]:
+    """Postmortems published in the quarter, of non-drill incidents in scope, that `viewer`
+    may read (none of a private incident without a viewer): one query."""
     postmortems = Postmortem.objects.filter(
+        incident_privacy(viewer, "incident__")
+        if viewer is not None
+        else Q(incident__is_private=False),
         status=Postmortem.Status.PUBLISHED,
         published_at__gte=filters.period.start_at,
         published_at__lt=filters.period.end_before,
@@ -157,7 +163,7 @@ class QuarterlyReview:
         ]
 
 
-def quarterly_review(period: Period, team: Team | None = None) -> QuarterlyReview:
+def quarterly_review(period: Period, team: Team | None = None, viewer=None) -> QuarterlyReview:
     filters = Filters(period=period, team=team)
     return QuarterlyReview(
         period=period,
@@ -165,12 +171,12 @@ def quarterly_review(period: Period, team: Team | None = None) -> QuarterlyRevie
         keys=four_keys(scope=filters.scope, period=period),
         severity=incidents_by_severity(filters),
         restore=restore_times(filters),
-        recurring=export.recurring_factors(filters),
+        recurring=export.recurring_factors(filters, viewer),
         factors=factor_category_totals(filters),
         completion=export.followup_completion(filters),
         health=export.postmortem_health(filters),
         blameful=export.blameful_wording(filters),
-        postmortems=published_postmortems(filters),
+        postmortems=published_postmortems(filters, viewer),
     )
 
 

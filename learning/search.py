@@ -42,11 +42,12 @@ from django.db.models.functions import Cast, Rank
 from django.db.models.lookups import Lookup
 from django.urls import reverse
 
+from debrief.permissions import incident_visibility, postmortem_visibility
 from followups.models import ActionItem
 from followups.statistics import start_of_day
 from incidents.models import Incident
 from learning.models import IncidentSearchDocument, PostmortemSearchDocument
-from postmortems.models import ContributingFactor, Postmortem, ReviewRequest, SectionContent
+from postmortems.models import ContributingFactor, Postmortem, SectionContent
 
 SEARCH_CONFIG = "english"
 # The SQLite fallback scores each word with a few subqueries; long queries add little.
@@ -169,28 +170,6 @@ def _signed_in(viewer: User | AnonymousUser) -> bool:
     return viewer.is_authenticated and viewer.is_active
 
 
-def visible_postmortems(viewer: User, prefix: str = "") -> Q:
-    """debrief.permissions.can_view as a filter on postmortems (through `prefix`): published
-    ones for every signed-in user; drafts and those in review for those who may edit them
-    (staff, members of the incident's team, its commander and reporter) and reviewers."""
-    if viewer.is_staff or viewer.is_superuser:
-        return Q()
-    # Subqueries rather than joins, which would repeat a postmortem once per member.
-    return (
-        Q(**{f"{prefix}status": Postmortem.Status.PUBLISHED})
-        | Q(**{f"{prefix}incident__team__in": viewer.teams.values("pk")})
-        | Q(**{f"{prefix}incident__commander": viewer})
-        | Q(**{f"{prefix}incident__reporter": viewer})
-        | Q(
-            **{
-                f"{prefix}pk__in": ReviewRequest.objects.filter(reviewer=viewer).values(
-                    "postmortem"
-                )
-            }
-        )
-    )
-
-
 def _filtered(
     kind: _Kind, rows: QuerySet, *, viewer: User, filters: dict, via: str = ""
 ) -> QuerySet:
@@ -198,7 +177,9 @@ def _filtered(
     the rows to the kind's results, when the rows are their search documents."""
     incident = via + kind.incident
     if kind.postmortem is not None:
-        rows = rows.filter(visible_postmortems(viewer, via + kind.postmortem))
+        rows = rows.filter(postmortem_visibility(viewer, via + kind.postmortem))
+    else:
+        rows = rows.filter(incident_visibility(viewer, incident))
     if (team := filters.get("team")) is not None:
         rows = rows.filter(**{via + kind.team: team})
     if (service := filters.get("service")) is not None:
@@ -218,7 +199,7 @@ def _filtered(
         else:
             # Of a postmortem the viewer may read: a draft's factors are not yet public.
             factors = ContributingFactor.objects.filter(
-                visible_postmortems(viewer, "postmortem__"),
+                postmortem_visibility(viewer, "postmortem__"),
                 category=category,
                 postmortem__incident=OuterRef(f"{incident}pk" if incident else "pk"),
             )
@@ -341,7 +322,7 @@ def search_learnings(
     `limit` of them. Ask for one more than a page to know whether another follows.
 
     Only what `viewer` may read: nothing when signed out; a postmortem that is not published,
-    and its factors, only for its editors and reviewers (visible_postmortems).
+    and its factors, only for its editors and reviewers (debrief.permissions.postmortem_visibility).
 
     `filters` (all optional): team (the incident's team; a follow-up's own team), service
     (one of the incident's services), category (a factor's category; for the other kinds, a

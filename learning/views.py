@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 
 from debrief.http import render_page_or_fragment
 from debrief.markdown import render_markdown
-from debrief.permissions import can_view
+from debrief.permissions import can_view_learning
 from debrief.widgets import PlainSelect
 from followups.statistics import completion_statistics
 from incidents.models import Incident, Service, Severity, Team
@@ -162,7 +162,7 @@ def _trend_charts(filters: Filters) -> dict[str, Chart]:
 
 def team_learning(request, slug: str):
     team = get_object_or_404(Team, slug=slug)
-    if not can_view(request.user, team):
+    if not can_view_learning(request.user):
         raise PermissionDenied
     form = TeamPeriodForm(request.GET or None)
     filters = form.filters(team=team)
@@ -176,7 +176,7 @@ def team_learning(request, slug: str):
         "keys": keys,
         "weekly": weekly,
         "charts": _trend_charts(filters),
-        "recurring": export.recurring_factors(filters),
+        "recurring": export.recurring_factors(filters, request.user),
         "health": export.postmortem_health(filters),
         "completion": export.followup_completion(filters),
         # Open now, whenever they were created.
@@ -188,6 +188,8 @@ def team_learning(request, slug: str):
 
 
 def organisation_learning(request):
+    if not can_view_learning(request.user):
+        raise PermissionDenied
     form = LearningFilterForm(request.GET or None)
     filters = form.filters()
     headlines, keys, weekly = _headlines(filters)
@@ -238,9 +240,9 @@ def _review_request(request) -> tuple[review.QuarterlyReview | None, ReviewForm,
     except review.InvalidQuarter as error:
         return None, form, str(error)
     team = form.cleaned_data["team"]
-    if team is not None and not can_view(request.user, team):
+    if not can_view_learning(request.user):
         raise PermissionDenied
-    return review.quarterly_review(period, team), form, ""
+    return review.quarterly_review(period, team, request.user), form, ""
 
 
 def quarterly_review(request):
@@ -323,9 +325,12 @@ def export_csv(request):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    if filters.team is not None and not can_view(request.user, filters.team):
+    if not can_view_learning(request.user):
         raise PermissionDenied
-    series = export.SERIES[name](filters)
+    if name == "recurring-factors":
+        series = export.recurring_factors(filters, request.user)
+    else:
+        series = export.SERIES[name](filters)
     response = HttpResponse(export.as_csv(series), content_type="text/csv; charset=utf-8")
     scope = (
         filters.service.slug if filters.service else filters.team.slug if filters.team else "all"

@@ -1,7 +1,10 @@
 """The calls other apps make when something worth telling a team's chat happens. Each one
 records a delivery per interested destination inside the caller's transaction, and the
 deliveries are sent once it commits (services.announce): a change that rolls back tells no
-one, and a committed one is never lost between the change and the queue."""
+one, and a committed one is never lost between the change and the queue.
+
+Nothing about a private incident (its declaration, changes, postmortem or follow-ups) is
+announced: a chat channel or an outside system is not one of its responders."""
 
 from datetime import date
 
@@ -15,19 +18,27 @@ from .models import Delivery, Destination, Event
 
 
 def announce_incident_declared(*, incident: Incident) -> None:
+    if incident.is_private:
+        return
     services.announce(messages.incident_declared(incident))
 
 
 def announce_severity_changed(*, incident: Incident, previous: str) -> None:
     """`previous` is the severity's label before the change ("SEV3")."""
+    if incident.is_private:
+        return
     services.announce(messages.severity_changed(incident, previous=previous))
 
 
 def announce_incident_restored(*, incident: Incident) -> None:
+    if incident.is_private:
+        return
     services.announce(messages.incident_restored(incident))
 
 
 def announce_postmortem_published(*, postmortem) -> None:
+    if postmortem.incident.is_private:
+        return
     services.announce(messages.postmortem_published(postmortem))
 
 
@@ -52,6 +63,7 @@ def announce_overdue_followups(*, today: date | None = None) -> int:
             team_id__in=by_team,
             status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS],
             due_date__lt=today,
+            incident__is_private=False,
         )
         .select_related("team", "owner", "incident__team", "incident__commander")
         .prefetch_related("incident__services")

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from culture import tasks as culture_tasks
-from debrief.permissions import can_edit
+from debrief.permissions import can_edit, is_hidden
 from debrief.tasks import enqueue_on_commit
 from followups.recurrence import mark_recurrences
 from incidents.models import Incident, Team, TimelineEvent
@@ -296,6 +296,8 @@ def review_request(
     if team is not None:
         people.update({user.pk: user for user in team.members.filter(is_active=True)})
     people.pop(by.pk, None)
+    # Nobody is asked to review what they may not see (a private incident's postmortem).
+    people = {pk: user for pk, user in people.items() if not is_hidden(user, postmortem)}
     if not people:
         raise ValidationError({"reviewers": "Choose at least one reviewer other than yourself."})
     already = set(postmortem.reviews.values_list("reviewer_id", flat=True))

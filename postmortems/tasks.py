@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.template.loader import render_to_string
 
+from debrief.permissions import is_hidden
 from debrief.tasks import TRANSIENT_ERRORS
 
 from .calendar import meeting_invitation_ics
@@ -17,11 +18,9 @@ def notify_postmortem_published(postmortem_id: int) -> int:
     postmortem = Postmortem.objects.select_related("incident__team", "published_by").get(
         pk=postmortem_id
     )
-    recipients = list(
-        postmortem.incident.team.members.filter(is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    members = postmortem.incident.team.members.filter(is_active=True).exclude(email="")
+    # Of a private incident, only the members who may know of it are told.
+    recipients = [person.email for person in members if not is_hidden(person, postmortem)]
     if not recipients:
         return 0
     context = {"postmortem": postmortem, "site_url": settings.SITE_URL}
@@ -51,7 +50,7 @@ def notify_review_requested(review_id: int) -> int:
         .select_related("postmortem__incident", "reviewer", "requested_by")
         .first()
     )
-    if review is None:
+    if review is None or is_hidden(review.reviewer, review.postmortem):
         return 0
     context = {"review": review, "postmortem": review.postmortem, "site_url": settings.SITE_URL}
     message = EmailMultiAlternatives(
@@ -73,7 +72,9 @@ def send_meeting_invitation(meeting_id: int) -> int:
         pk=meeting_id
     )
     recipients = [
-        person.email for person in meeting.participants.all() if person.email and person.is_active
+        person.email
+        for person in meeting.participants.all()
+        if person.email and person.is_active and not is_hidden(person, meeting.postmortem)
     ]
     if not recipients:
         return 0

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.text import slugify
 
+from debrief.permissions import can_keep_templates
 from incidents.models import Team
 
 from .models import PostmortemTemplate, TemplateSection
@@ -19,7 +20,7 @@ def teams_for(user: User):
 
 
 def may_keep_templates(user: User) -> bool:
-    return user.is_staff or user.is_superuser or user.teams.exists()
+    return can_keep_templates(user)
 
 
 class OwningTeamField(forms.ModelChoiceField):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from debrief.http import UNPROCESSABLE, add_service_errors, page_of, render_page_or_fragment
-from debrief.permissions import can_edit
+from debrief.permissions import can_browse_incidents, can_edit
 
 from . import template_services as services
 from .models import Postmortem, PostmortemTemplate, TemplateSection
@@ -54,7 +54,13 @@ def _detail_url(template: PostmortemTemplate) -> str:
     return reverse("postmortem_templates:detail", args=[template.slug])
 
 
+def _ensure_can_browse(request) -> None:
+    if not can_browse_incidents(request.user):
+        raise PermissionDenied
+
+
 def template_list(request):
+    _ensure_can_browse(request)
     page = page_of(request, _template_list(), TEMPLATES_PER_PAGE)
     context = {"page": page, "may_create": may_keep_templates(request.user)}
     return render_page_or_fragment(request, "postmortems/templates/list.html", "results", context)
@@ -73,6 +79,7 @@ def _render_detail(request, template: PostmortemTemplate, clone_form=None, statu
 
 
 def template_detail(request, slug: str):
+    _ensure_can_browse(request)
     return _render_detail(request, _get_template(slug))
 
 

@@ -15,7 +15,7 @@ from debrief.permissions import (
     can_download_invitation,
     can_edit,
     can_resolve,
-    can_view,
+    ensure_can_view,
 )
 from incidents.models import Incident
 
@@ -52,10 +52,7 @@ def postmortem_for_request(request, pk: int, *, for_edit: bool = False, **prefet
         postmortem = selectors.postmortem_detail(pk=pk, **prefetch)
     except Postmortem.DoesNotExist:
         raise Http404("No such postmortem.") from None
-    if not can_view(request.user, postmortem):
-        raise PermissionDenied
-    if for_edit and not can_edit(request.user, postmortem):
-        raise PermissionDenied
+    ensure_can_view(request.user, postmortem, for_edit=for_edit)
     return postmortem
 
 
@@ -69,8 +66,7 @@ def _content(postmortem, key: str) -> SectionContent:
 @require_POST
 def postmortem_start(request, incident_pk: int):
     incident = get_object_or_404(Incident.objects.select_related("team"), pk=incident_pk)
-    if not can_edit(request.user, incident):
-        raise PermissionDenied
+    ensure_can_view(request.user, incident, for_edit=True)
     form = StartForm(request.POST, team=incident.team)
     if form.is_valid():
         try:

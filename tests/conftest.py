@@ -1,5 +1,6 @@
 """The people and places every test shares: alice is on call for Payments, bob is on the
-Platform team, carol is a manager in no team, and dave administers Debrief."""
+Platform team, carol is in no team, erin is a manager, vic a viewer, and dave (staff)
+administers Debrief."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -111,3 +112,33 @@ def alice_admin(alice, payments):
     """Alice as an admin of Payments: she manages its tokens, webhooks and destinations."""
     payments.admins.add(alice)
     return alice
+
+
+def _with_role(user, role):
+    user.profile.role = role
+    user.profile.save(update_fields=["role"])
+    return user
+
+
+@pytest.fixture
+def erin(db):
+    """A manager in no team: reads everything but private incidents, changes nothing."""
+    user = User.objects.create_user("erin", "erin@example.org", "erin-password")
+    return _with_role(user, "manager")
+
+
+@pytest.fixture
+def vic(db):
+    """A viewer: reads published postmortems and the learning pages only."""
+    user = User.objects.create_user("vic", "vic@example.org", "vic-password")
+    return _with_role(user, "viewer")
+
+
+@pytest.fixture
+def erin_client(erin):
+    return _client_for(erin)
+
+
+@pytest.fixture
+def vic_client(vic):
+    return _client_for(vic)

@@ -29,7 +29,7 @@ KEY_ID = "signing-key-1"
 SSO_SETTINGS = {
     "SSO_ENABLED": True,
     "AUTHENTICATION_BACKENDS": [
-        "django.contrib.auth.backends.ModelBackend",
+        "accounts.backends.ProfileBackend",
         "debrief.sso.SSOBackend",
     ],
     "OIDC_ISSUER": ISSUER,
@@ -182,7 +182,7 @@ def test_without_configuration_there_is_no_button_and_no_oidc_pages(client, alic
 def test_settings_leave_sso_off_unless_the_provider_is_configured():
     assert settings_values("SSO_ENABLED", "AUTHENTICATION_BACKENDS") == {
         "SSO_ENABLED": False,
-        "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.ModelBackend"],
+        "AUTHENTICATION_BACKENDS": ["accounts.backends.ProfileBackend"],
     }
     assert settings_values(
         "SSO_ENABLED",
@@ -193,7 +193,7 @@ def test_settings_leave_sso_off_unless_the_provider_is_configured():
     ) == {
         "SSO_ENABLED": True,
         "AUTHENTICATION_BACKENDS": [
-            "django.contrib.auth.backends.ModelBackend",
+            "accounts.backends.ProfileBackend",
             "debrief.sso.SSOBackend",
         ],
         "OIDC_ALLOWED_DOMAINS": ["example.org", "example.com"],

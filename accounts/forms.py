@@ -1,0 +1,7 @@
+from django import forms
+
+from .models import Role
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
