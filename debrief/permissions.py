@@ -8,8 +8,9 @@ staff. Deployments are recorded by the members of the team that owns the service
 """
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from accounts.models import Role
 from incidents.models import Service, Team
 
 
@@ -23,6 +24,31 @@ def can_view(user: User | AnonymousUser, obj) -> bool:
     if getattr(obj, "is_published", True):
         return True
     return can_edit(user, obj) or is_reviewer(user, obj)
+
+
+def visible_incidents(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """can_view for incidents, as a filter on incidents (through `prefix`, e.g. "incident__"),
+    for lists and search that must not load each row to ask: nothing when signed out; a
+    private incident only for its commander, reporter and responders, organisation admins and
+    staff; every other incident for everyone signed in."""
+    if not _is_signed_in(user):
+        return Q(pk__in=[])
+    if user.is_staff or user.is_superuser or _is_organisation_admin(user):
+        return Q()
+    # Subqueries rather than joins, which would repeat an incident once per responder.
+    responded = User.responded_incidents.through.objects.filter(user=user).values("incident")
+    return (
+        Q(**{f"{prefix}is_private": False})
+        | Q(**{f"{prefix}commander": user})
+        | Q(**{f"{prefix}reporter": user})
+        | Q(**{f"{prefix}pk__in": responded})
+    )
+
+
+def _is_organisation_admin(user: User) -> bool:
+    # Older accounts may have no accounts.Profile row yet: no profile, no role.
+    profile = getattr(user, "profile", None)
+    return profile is not None and profile.role == Role.ADMIN
 
 
 def can_edit(user: User | AnonymousUser, obj) -> bool:

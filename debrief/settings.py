@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "debrief.middleware.LoginRequiredMiddleware",
+    "debrief.time_zones.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -108,7 +109,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # Markdown goes through one sanitising renderer (debrief/markdown.py).
-            "libraries": {"markdown": "debrief.templatetags.markdown"},
+            "libraries": {
+                "markdown": "debrief.templatetags.markdown",
+                "relative_time": "debrief.templatetags.relative_time",
+            },
         },
     }
 ]
@@ -134,7 +138,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "incidents:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from . import views
 from .login import AdminLoginForm
@@ -10,7 +9,8 @@ from .login import AdminLoginForm
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="incidents:list"), name="home"),
+    path("", views.home, name="home"),
+    path("settings/time-zone/", views.time_zone_settings, name="time-zone-settings"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -14,6 +14,7 @@ from debrief.http import (
     wants_fragment,
 )
 from debrief.permissions import can_declare, can_edit, can_record_deployment, can_view
+from learning.sparklines import four_key_sparklines
 
 from . import deployments, selectors, services
 from .forms import (
@@ -246,6 +247,7 @@ def team_detail(request, slug: str):
         "open_incidents": selectors.incident_list(filters={"team": team, "status": "open"})[:20],
         "can_edit": can_edit(request.user, team),
     }
+    context["key_sparklines"], context["weekly"] = four_key_sparklines(team=team)
     return render(request, "incidents/team_detail.html", context)
 
 

@@ -42,6 +42,7 @@ from django.db.models.functions import Cast, Rank
 from django.db.models.lookups import Lookup
 from django.urls import reverse
 
+from debrief.permissions import visible_incidents
 from followups.models import ActionItem
 from followups.statistics import start_of_day
 from incidents.models import Incident
@@ -197,8 +198,15 @@ def _filtered(
     """`rows` of what the viewer may read and the filters let through; `via` is the path from
     the rows to the kind's results, when the rows are their search documents."""
     incident = via + kind.incident
+    # Incidents the viewer may see (private ones are for their responders), none in the bin.
+    rows = rows.filter(
+        visible_incidents(viewer, incident), **{f"{incident}deleted_at__isnull": True}
+    )
     if kind.postmortem is not None:
         rows = rows.filter(visible_postmortems(viewer, via + kind.postmortem))
+        rows = rows.filter(**{f"{via}{kind.postmortem}deleted_at__isnull": True})
+    if kind.model is ActionItem:
+        rows = rows.filter(**{f"{via}deleted_at__isnull": True})
     if (team := filters.get("team")) is not None:
         rows = rows.filter(**{via + kind.team: team})
     if (service := filters.get("service")) is not None:
@@ -340,8 +348,10 @@ def search_learnings(
     matching `query`, best first (then the newest incident first), from `offset`, at most
     `limit` of them. Ask for one more than a page to know whether another follows.
 
-    Only what `viewer` may read: nothing when signed out; a postmortem that is not published,
-    and its factors, only for its editors and reviewers (visible_postmortems).
+    Only what `viewer` may read: nothing when signed out; nothing of a private incident but
+    for its responders (debrief.permissions.visible_incidents); a postmortem that is not
+    published, and its factors, only for its editors and reviewers (visible_postmortems);
+    nothing in the bin.
 
     `filters` (all optional): team (the incident's team; a follow-up's own team), service
     (one of the incident's services), category (a factor's category; for the other kinds, a

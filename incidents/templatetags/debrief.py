@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import template
 
 from debrief.people import display_name
+from incidents.timeline_strip import timeline_strip as draw_timeline_strip
 
 register = template.Library()
 
@@ -32,3 +33,9 @@ def duration(value: timedelta | None) -> str:
 def person(user) -> str:
     """How Debrief names a person: their full name, else their username; "" for nobody."""
     return display_name(user)
+
+
+@register.filter
+def timeline_strip(incident):
+    """The incident's timeline as inline SVG (incidents/timeline_strip.py)."""
+    return draw_timeline_strip(incident)
