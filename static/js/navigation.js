@@ -96,6 +96,12 @@
       clearSearchResults();
       return;
     }
+    // Escape leaves a field a shortcut led to (htmx keeps it focused after a swap), so that
+    // the next shortcut works again.
+    if (event.key === "Escape" && event.target.dataset && event.target.dataset.shortcut) {
+      event.target.blur();
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) {
       return;
     }

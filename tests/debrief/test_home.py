@@ -33,11 +33,6 @@ def test_home_is_the_page_at_the_root_and_needs_a_login(client, alice_client):
     assert "What needs you now" in response.text
 
 
-def test_signing_in_lands_on_the_home_page(client, alice):
-    response = client.post("/login/", {"username": "alice", "password": "alice-password"})
-    assert response["Location"] == "/"
-
-
 def test_open_incidents_list_mine_then_my_teams_then_others(
     alice_client, alice, bob, checkout, search
 ):
