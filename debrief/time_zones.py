@@ -10,6 +10,8 @@ import zoneinfo
 from functools import cache
 
 from django import forms
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from .widgets import PlainSelect
@@ -71,3 +73,15 @@ class TimeZoneForm(forms.Form):
         super().__init__(*args, **kwargs)
         zones = sorted(available_zones())
         self.fields["time_zone"].choices = [("", "Follow my browser"), *((z, z) for z in zones)]
+
+
+class ModelBackendWithProfile(ModelBackend):
+    """Django's own sign-in by user name and password, loading the person's accounts.Profile
+    with them: the time zone middleware reads it on every request, at no extra query."""
+
+    def get_user(self, user_id):
+        try:
+            user = User._default_manager.select_related("profile").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -119,6 +119,7 @@
     rememberTimeZone();
     document.querySelectorAll("[data-shortcuts-open]").forEach(function (button) {
       button.addEventListener("click", showShortcuts);
+      button.hidden = false;
     });
     // Results close when the search box and its results lose focus, so they never cover the page.
     var search = document.querySelector(".global-search");

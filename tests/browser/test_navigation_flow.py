@@ -91,7 +91,7 @@ def test_shortcuts_are_ignored_while_typing(page, alice):
     page.keyboard.type("dn?")
     expect(search).to_have_value("dn?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page).to_have_url(re.compile(r"/incidents/$"))
 
 
 def test_slash_searches_with_live_results(page, alice, checkout):
@@ -130,6 +130,7 @@ def test_home_shows_what_needs_me(page, alice, bob, checkout, search):
     )
     services.incident_declare(title="Search is slow", severity=3, services=[search], reporter=bob)
     log_in(page, "alice", "alice-password")
+    page.get_by_role("link", name="Debrief").click()
     incidents = page.get_by_role("region", name=re.compile("^Open incidents"))
     expect(incidents.get_by_role("listitem")).to_have_count(2)
     expect(incidents.get_by_role("listitem").first).to_contain_text("Checkout is down")
