@@ -83,6 +83,7 @@ def measured_pages() -> dict[str, str]:
     incident = postmortem.incident
     filtered = urlencode({"status": Status.RESOLVED, "severity": 2, "team": team.slug})
     return {
+        "home page": "/",
         "incident list": "/incidents/",
         "incident list, filtered": f"/incidents/?{filtered}",
         "incident page": incident.get_absolute_url(),

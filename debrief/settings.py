@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "debrief.middleware.LoginRequiredMiddleware",
+    "debrief.time_zones.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -109,7 +110,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # Markdown goes through one sanitising renderer (debrief/markdown.py).
-            "libraries": {"markdown": "debrief.templatetags.markdown"},
+            "libraries": {
+                "markdown": "debrief.templatetags.markdown",
+                "relative_time": "debrief.templatetags.relative_time",
+            },
         },
     }
 ]
@@ -128,7 +132,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The request's user comes with its profile (accounts/backends.py).
+# The request's user comes with its profile (accounts/backends.py): the role and the time zone
+# every page asks about cost no query of their own.
 AUTHENTICATION_BACKENDS = ["accounts.backends.ProfileBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -138,7 +143,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "incidents:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Single sign-on through OpenID Connect (debrief/sso.py, with mozilla-django-oidc), off until

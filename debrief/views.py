@@ -1,16 +1,22 @@
 import redis
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.models import Profile
+
+from .home import home_for
+from .http import UNPROCESSABLE
 from .login import LoginForm
 from .permissions import can_browse_incidents
+from .time_zones import TimeZoneForm
 
 
 @require_safe
@@ -67,7 +73,24 @@ class LoginView(auth_views.LoginView):
 
 
 def home(request):
-    """The incident list; for viewers, who read no incidents, the learning pages."""
+    """What needs the signed-in person now: open incidents (theirs first), postmortems waiting
+    for them, and their overdue and soon-due follow-ups. Viewers, who read no incidents, go to
+    the learning pages."""
     if request.user.is_authenticated and not can_browse_incidents(request.user):
         return redirect("learning:organisation")
-    return redirect("incidents:list")
+    return render(request, "home.html", {"home": home_for(viewer=request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+def time_zone_settings(request):
+    """The person's time zone (accounts.Profile.time_zone), on the settings page."""
+    profile, _ = Profile.objects.get_or_create(user=request.user)
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": profile.time_zone})
+    if form.is_valid():
+        profile.time_zone = form.cleaned_data["time_zone"]
+        profile.save(update_fields=["time_zone"])
+        zone = profile.time_zone or "your browser's time zone"
+        messages.success(request, f"Times are now shown in {zone}.")
+        return redirect("notification_settings:edit")
+    status = UNPROCESSABLE if form.is_bound else 200
+    return render(request, "settings/time_zone.html", {"time_zone_form": form}, status=status)

@@ -2,6 +2,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import Profile
+from debrief.time_zones import TimeZoneForm
+
 from .forms_settings import NotificationSettingsForm
 from .models import NotificationSettings
 
@@ -17,4 +20,8 @@ def notification_settings(request):
         form.save()
         messages.success(request, "Notification settings saved.")
         return redirect("notification_settings:edit")
-    return render(request, "followups/settings.html", {"form": form})
+    # The time zone is saved by its own form (debrief.views.time_zone_settings), shown here too.
+    profile, _ = Profile.objects.get_or_create(user=request.user)
+    time_zone_form = TimeZoneForm(initial={"time_zone": profile.time_zone})
+    context = {"form": form, "time_zone_form": time_zone_form}
+    return render(request, "followups/settings.html", context)

@@ -257,14 +257,22 @@ class RestoredForm(ActionForm):
         label="How it was restored",
         required=False,
         max_length=2000,
-        widget=forms.TextInput(attrs={"placeholder": "optional"}),
+        # The "r" shortcut (static/js/navigation.js) comes here: say how, then Enter.
+        widget=forms.TextInput(
+            attrs={"placeholder": "optional", "data-shortcut": "r", "aria-keyshortcuts": "r"}
+        ),
     )
 
 
 class NoteForm(ActionForm):
     id_prefix = "timeline"
 
-    body = forms.CharField(label="Note", max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label="Note",
+        max_length=10000,
+        # The "n" shortcut (static/js/navigation.js) comes here; Ctrl+Enter adds the note.
+        widget=forms.Textarea(attrs={"rows": 2, "data-shortcut": "n", "aria-keyshortcuts": "n"}),
+    )
     occurred_at = moment_field(
         "Happened at", help_text="Leave empty for now; set it to log something after the fact."
     )

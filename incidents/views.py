@@ -21,6 +21,7 @@ from debrief.permissions import (
     can_record_deployment,
     ensure_can_view,
 )
+from learning.sparklines import four_key_sparklines
 
 from . import deployments, selectors, services
 from .forms import (
@@ -266,6 +267,7 @@ def team_detail(request, slug: str):
         "open_incidents": open_incidents[:20],
         "can_edit": can_edit(request.user, team),
     }
+    context["key_sparklines"], context["weekly"] = four_key_sparklines(team=team)
     return render(request, "incidents/team_detail.html", context)
 
 

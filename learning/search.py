@@ -176,10 +176,15 @@ def _filtered(
     """`rows` of what the viewer may read and the filters let through; `via` is the path from
     the rows to the kind's results, when the rows are their search documents."""
     incident = via + kind.incident
+    # Nothing in the bin.
+    rows = rows.filter(**{f"{incident}deleted_at__isnull": True})
     if kind.postmortem is not None:
         rows = rows.filter(postmortem_visibility(viewer, via + kind.postmortem))
+        rows = rows.filter(**{f"{via}{kind.postmortem}deleted_at__isnull": True})
     else:
         rows = rows.filter(incident_visibility(viewer, incident))
+    if kind.model is ActionItem:
+        rows = rows.filter(**{f"{via}deleted_at__isnull": True})
     if (team := filters.get("team")) is not None:
         rows = rows.filter(**{via + kind.team: team})
     if (service := filters.get("service")) is not None:
@@ -321,8 +326,10 @@ def search_learnings(
     matching `query`, best first (then the newest incident first), from `offset`, at most
     `limit` of them. Ask for one more than a page to know whether another follows.
 
-    Only what `viewer` may read: nothing when signed out; a postmortem that is not published,
-    and its factors, only for its editors and reviewers (debrief.permissions.postmortem_visibility).
+    Only what `viewer` may read: nothing when signed out; nothing of a private incident but
+    for its responders; a postmortem that is not published, and its factors, only for its
+    editors and reviewers (debrief.permissions.incident_visibility, postmortem_visibility);
+    nothing in the bin.
 
     `filters` (all optional): team (the incident's team; a follow-up's own team), service
     (one of the incident's services), category (a factor's category; for the other kinds, a

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from debrief.http import render_page_or_fragment
+from debrief.http import render_page_or_fragment, wants_fragment
 from debrief.markdown import render_markdown
 from debrief.permissions import can_view_learning
 from debrief.widgets import PlainSelect
@@ -34,6 +34,9 @@ from .search import search_learnings
 # Fewer samples than this and a figure says it is easily moved by one event.
 SMALL_SAMPLE = 10
 SEARCH_PAGE_SIZE = 20
+# The header's search box (base.html) shows this many as you type, then links to the page.
+QUICK_RESULTS = 8
+QUICK_TARGET = "global-search-results"
 
 PERIODS = {
     "last-30-days": "Last 30 days",
@@ -376,7 +379,11 @@ class SearchForm(forms.Form):
 
 
 def search(request):
+    """The search page, its results as a fragment, and the header box's results as you type
+    (the `quick` partial, asked for by htmx with that box's results as the target)."""
     form = SearchForm(request.GET or None)
+    quick = wants_fragment(request) and request.htmx.target == QUICK_TARGET
+    page_size = QUICK_RESULTS if quick else SEARCH_PAGE_SIZE
     hits, has_next, offset, query = [], False, 0, ""
     if form.is_valid():
         data = form.cleaned_data
@@ -391,11 +398,11 @@ def search(request):
             query=data["q"],
             viewer=request.user,
             filters=filters,
-            limit=SEARCH_PAGE_SIZE + 1,
+            limit=page_size + 1,
             offset=offset,
         )
-        has_next = len(hits) > SEARCH_PAGE_SIZE
-        hits = hits[:SEARCH_PAGE_SIZE]
+        has_next = len(hits) > page_size
+        hits = hits[:page_size]
         params = request.GET.copy()
         params.pop("offset", None)
         query = params.urlencode()
@@ -409,4 +416,5 @@ def search(request):
         "query": query,
         "searched": bool(form.is_bound and form.is_valid() and form.cleaned_data["q"]),
     }
-    return render_page_or_fragment(request, "learning/search.html", "results", context)
+    fragment = "quick" if quick else "results"
+    return render_page_or_fragment(request, "learning/search.html", fragment, context)

@@ -4,6 +4,7 @@ from django import template
 
 from debrief.people import display_name
 from incidents.models import SEVERITY_MEANINGS, Severity
+from incidents.timeline_strip import timeline_strip as draw_timeline_strip
 
 register = template.Library()
 
@@ -44,3 +45,9 @@ def severity_word(severity: int) -> str:
     except ValueError:
         return ""
     return meaning.split(":", 1)[0].lower()
+
+
+@register.filter
+def timeline_strip(incident):
+    """The incident's timeline as inline SVG (incidents/timeline_strip.py)."""
+    return draw_timeline_strip(incident)

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.services import require
 
@@ -52,7 +53,11 @@ def chromium(orm_beside_playwright):
 
 @pytest.fixture
 def page(chromium, live_server, request):
-    context = chromium.new_context(base_url=live_server.url, locale="en-GB")
+    # The browser's zone is the server's: pages follow the browser's zone (debrief/time_zones.py),
+    # and tests type and read times in the server's.
+    context = chromium.new_context(
+        base_url=live_server.url, locale="en-GB", timezone_id=settings.TIME_ZONE
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors = []
@@ -73,7 +78,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def log_in(page, username: str, password: str) -> None:
-    page.goto("/login/")
+    # Signing in lands on the home page; the tests start from the incident list.
+    page.goto("/login/?next=/incidents/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()

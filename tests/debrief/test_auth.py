@@ -2,10 +2,10 @@ import pytest
 from django.urls import reverse
 
 
-def test_logging_in_lands_on_the_incident_list(client, alice):
+def test_logging_in_lands_on_the_home_page(client, alice):
     response = client.post("/login/", {"username": "alice", "password": "alice-password"})
     assert response.status_code == 302
-    assert response["Location"] == "/incidents/"
+    assert response["Location"] == "/"
 
 
 def test_a_wrong_password_is_explained_and_the_username_kept(client, alice):
