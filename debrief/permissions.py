@@ -136,3 +136,14 @@ def api_token_may_act_on(token, obj) -> bool:
         return False
     team = _owning_team(obj)
     return team is not None and team.pk == token.team_id
+
+
+def can_view_audit(user: User | AnonymousUser) -> bool:
+    """The audit trail is for organisation admins: staff, superusers and the admin role."""
+    if not _is_signed_in(user):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    # No profile yet (an account made before roles existed) means no role.
+    profile = getattr(user, "profile", None)
+    return profile is not None and profile.role == "admin"

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.models import AuditEntry
+from audit.services import entry_record_for
 from culture import tasks as culture_tasks
 from debrief.permissions import can_edit
 from followups.recurrence import mark_recurrences
@@ -304,9 +306,16 @@ def review_request(
         if pk not in already
     )
     # Only a draft moves to review; a guarded update can never move a published one back.
-    Postmortem.objects.filter(pk=postmortem.pk, status=Postmortem.Status.DRAFT).update(
+    moved = Postmortem.objects.filter(pk=postmortem.pk, status=Postmortem.Status.DRAFT).update(
         status=Postmortem.Status.IN_REVIEW, updated_at=timezone.now()
     )
+    if moved:
+        # A QuerySet update sends no signals: the audit trail is told directly.
+        entry_record_for(
+            instance=postmortem,
+            action=AuditEntry.Action.CHANGED,
+            changes={"status": [Postmortem.Status.DRAFT, Postmortem.Status.IN_REVIEW]},
+        )
     for review in created:
         transaction.on_commit(lambda pk=review.pk: tasks.notify_review_requested.delay(pk))
     return created
