@@ -126,9 +126,10 @@ def section_save(
     within COALESCE_SAVES_WITHIN of it replaces that revision's text, time and version
     instead of adding one. A restore is always a revision of its own."""
     _lock_editable(content.postmortem_id)
+    # The incident rides along for the audit entry, which names its team and incident.
     content = (
         SectionContent.objects.select_for_update(of=("self",))
-        .select_related("postmortem", "section", "updated_by")
+        .select_related("postmortem__incident", "section", "updated_by")
         .get(pk=content.pk)
     )
     if body == content.body:
