@@ -5,6 +5,7 @@ import datetime
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 
@@ -48,11 +49,7 @@ def _shown(field, value) -> str:
         return "yes" if value else "no"
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    if (
-        isinstance(value, str)
-        and field is not None
-        and field.get_internal_type() in {"DateTimeField"}
-    ):
+    if isinstance(value, str) and isinstance(field, models.DateTimeField):
         try:
             moment = timezone.localtime(datetime.datetime.fromisoformat(value))
         except ValueError:

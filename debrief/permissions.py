@@ -144,6 +144,8 @@ def can_view_audit(user: User | AnonymousUser) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
+    from accounts.models import Role
+
     # No profile yet (an account made before roles existed) means no role.
     profile = getattr(user, "profile", None)
-    return profile is not None and profile.role == "admin"
+    return profile is not None and profile.role == Role.ADMIN
