@@ -50,8 +50,16 @@ class AuditEntry(models.Model):
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
     object_label = models.CharField("object", max_length=300)
+    # Without a database constraint, and left alone when the team is deleted: its entries
+    # (its own deletion among them, written while the team's row goes) keep its id for
+    # filtering, and no deletion ever has to update an entry.
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     # The N of INC-N the object belongs to: a number, not a foreign key, so that an incident's
     # history still finds its entries after the incident itself was deleted.

@@ -4,9 +4,8 @@ PostgreSQL refuses UPDATE and DELETE of a row. SQLite refuses UPDATE; it cannot 
 as well, because Django empties SQLite tables with DELETE (`manage.py flush`, and the test
 runner between tests), where PostgreSQL uses TRUNCATE, which row triggers do not see.
 
-One update stays allowed on both: setting `actor_id` or `team_id` to NULL and nothing else,
-which is what deleting an account or a team does (on_delete=SET_NULL); the labels keep
-naming them. On SQLite, a later migration that alters this table rebuilds it, which drops
+One update stays allowed on both: setting `actor_id` to NULL and nothing else, which is what
+deleting an account does (on_delete=SET_NULL); the label keeps naming the person. On SQLite, a later migration that alters this table rebuilds it, which drops
 the trigger: such a migration must create it again."""
 
 from django.db import migrations
@@ -15,9 +14,8 @@ POSTGRESQL_CREATE = """
 CREATE FUNCTION audit_entry_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE'
-        AND (NEW.actor_id IS NULL OR NEW.actor_id = OLD.actor_id)
-        AND (NEW.team_id IS NULL OR NEW.team_id = OLD.team_id)
-        AND to_jsonb(NEW) - 'actor_id' - 'team_id' = to_jsonb(OLD) - 'actor_id' - 'team_id'
+        AND NEW.actor_id IS NULL
+        AND to_jsonb(NEW) - 'actor_id' = to_jsonb(OLD) - 'actor_id'
     THEN
         RETURN NEW;
     END IF;
@@ -47,8 +45,8 @@ WHEN NOT (
     AND NEW.object_label IS OLD.object_label
     AND NEW.incident_number IS OLD.incident_number
     AND NEW.changes IS OLD.changes
-    AND (NEW.actor_id IS NULL OR NEW.actor_id IS OLD.actor_id)
-    AND (NEW.team_id IS NULL OR NEW.team_id IS OLD.team_id)
+    AND NEW.team_id IS OLD.team_id
+    AND NEW.actor_id IS NULL
 )
 BEGIN
     SELECT RAISE(ABORT, 'Audit entries are append-only: UPDATE is refused.');

@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from audit.context import acting_as
 from audit.models import AppendOnlyError, AuditEntry
 from audit.services import entry_record
+from incidents.models import Team
 
 
 @pytest.fixture
@@ -121,3 +122,15 @@ def test_deleting_an_account_keeps_its_entries_under_its_name(alice):
 
     entry = AuditEntry.objects.get(object_type="incidents.incident")
     assert (entry.actor, entry.actor_label) == (None, "alice")
+
+
+def test_deleting_a_team_leaves_its_entries_as_they_were(db):
+    team = Team.objects.create(name="Short-lived", slug="short-lived")
+    team_pk = team.pk
+    team.delete()
+
+    entries = AuditEntry.objects.filter(object_type="incidents.team", object_id=str(team_pk))
+    assert [(entry.action, entry.team_id) for entry in entries.order_by("pk")] == [
+        ("created", team_pk),
+        ("deleted", team_pk),
+    ]

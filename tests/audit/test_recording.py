@@ -16,7 +16,7 @@ from followups.models import ActionItem, NotificationSettings
 from incidents import services as incident_services
 from incidents.models import Incident, TimelineEvent
 from integrations.models import ApiToken
-from integrations.tokens import token_create, token_revoke
+from integrations.tokens import token_create, token_mark_used, token_revoke
 from outbound import services as outbound_services
 from outbound.models import Destination
 from postmortems import services as postmortem_services
@@ -267,8 +267,6 @@ def test_tokens_are_recorded_without_their_digest(alice_admin, payments):
 
 
 def test_marking_a_token_used_records_nothing(alice_admin, payments):
-    from integrations.tokens import token_mark_used
-
     created = token_create(team=payments, name="ci", by=alice_admin)
     before = AuditEntry.objects.count()
     token_mark_used(token=created.token)
