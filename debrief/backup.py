@@ -31,6 +31,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Model, Q
 from django.utils import timezone
 
+from audit.context import not_recording
 from learning.models import IncidentSearchDocument, PostmortemSearchDocument, WeeklyFigures
 from postmortems.models import CoachTerm, FactorCategory, PostmortemTemplate, TemplateSection
 
@@ -47,6 +48,7 @@ DEBRIEF_APPS = [
     "outbound",
     "culture",
     "accounts",
+    "audit",
 ]
 # Computed from the other rows: left out of the file, and rebuilt or recomputed after a load.
 DERIVED = {WeeklyFigures, PostmortemSearchDocument, IncidentSearchDocument}
@@ -243,7 +245,9 @@ def import_organisation(stream: TextIO) -> Counter:
             f"The file holds rows of {', '.join(strangers)}, which no Debrief export has."
         )
     counts = Counter()
-    with transaction.atomic():
+    # The file brings its own audit trail: replacing the built-in rows and loading the file's
+    # must not add entries of their own (nor take the primary keys of the file's).
+    with transaction.atomic(), not_recording():
         if occupied := _occupied(models):
             raise BackupError(
                 f"This database already holds data ({', '.join(occupied)}): an import only "

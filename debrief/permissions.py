@@ -361,3 +361,8 @@ def visible_action_items(user: User | AnonymousUser) -> QuerySet:
     from followups.models import ActionItem
 
     return ActionItem.objects.filter(action_item_visibility(user))
+
+
+def can_view_audit(user: User | AnonymousUser) -> bool:
+    """The audit trail is for organisation admins."""
+    return is_admin(user)

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "outbound",
     "culture",
     "accounts",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "debrief.middleware.LoginRequiredMiddleware",
     "debrief.time_zones.TimeZoneMiddleware",
+    # After authentication: the audit trail names request.user as the actor of every change.
+    "audit.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("outbound.urls")),
     path("", include("culture.urls")),
     path("", include("accounts.urls")),
+    path("", include("audit.urls")),
 ]
 
 # Single sign-on's pages exist only while it is configured (SSO_ENABLED in settings.py).

@@ -16,6 +16,7 @@ from ninja import NinjaAPI, Query, Status, Swagger, errors
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
+from audit.context import Actor, request_acting_as
 from debrief.people import actor_name as name_of_actor
 from debrief.permissions import api_token_may_act_on, api_token_may_know_of
 from incidents import selectors
@@ -34,7 +35,7 @@ from learning.views import period_named
 
 from . import schemas
 from .models import ApiToken
-from .tokens import token_for_secret, token_mark_used
+from .tokens import actor_name, token_for_secret, token_mark_used
 
 # Deployments recorded through the API carry this source; their external ids are unique in it.
 API_SOURCE = "api"
@@ -60,6 +61,8 @@ class TokenAuth(HttpBearer):
         if found.is_revoked:
             raise AuthenticationError(message="This API token has been revoked.")
         token_mark_used(token=found)
+        # The audit trail names the token, not the anonymous session, as the request's actor.
+        request_acting_as(request, Actor(user=found.actor, label=actor_name(found.name)))
         return found
 
 

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.models import AuditEntry
+from audit.services import entry_record_for
 from culture import tasks as culture_tasks
 from debrief.permissions import can_edit, is_hidden
 from debrief.tasks import enqueue_on_commit
@@ -125,9 +127,10 @@ def section_save(
     within COALESCE_SAVES_WITHIN of it replaces that revision's text, time and version
     instead of adding one. A restore is always a revision of its own."""
     _lock_editable(content.postmortem_id)
+    # The incident rides along for the audit entry, which names its team and incident.
     content = (
         SectionContent.objects.select_for_update(of=("self",))
-        .select_related("postmortem", "section", "updated_by")
+        .select_related("postmortem__incident", "section", "updated_by")
         .get(pk=content.pk)
     )
     if body == content.body:
@@ -307,9 +310,16 @@ def review_request(
         if pk not in already
     )
     # Only a draft moves to review; a guarded update can never move a published one back.
-    Postmortem.objects.filter(pk=postmortem.pk, status=Postmortem.Status.DRAFT).update(
+    moved = Postmortem.objects.filter(pk=postmortem.pk, status=Postmortem.Status.DRAFT).update(
         status=Postmortem.Status.IN_REVIEW, updated_at=timezone.now()
     )
+    if moved:
+        # A QuerySet update sends no signals: the audit trail is told directly.
+        entry_record_for(
+            instance=postmortem,
+            action=AuditEntry.Action.CHANGED,
+            changes={"status": [Postmortem.Status.DRAFT, Postmortem.Status.IN_REVIEW]},
+        )
     for review in created:
         enqueue_on_commit(tasks.notify_review_requested, review.pk)
     return created

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from audit.services import entry_record_changes, entry_record_created
 from incidents.models import Team
 
 from .models import PostmortemTemplate, ReviewComment, SectionContent, TemplateSection
@@ -105,13 +106,19 @@ def _name_taken() -> ValidationError:
     return ValidationError({"name": "A template with this name already exists; choose another."})
 
 
+def _bulk_create_recorded(sections: Iterable[TemplateSection]) -> None:
+    """bulk_create, with an audit entry for each section, which it sends no signals for."""
+    for section in TemplateSection.objects.bulk_create(sections):
+        entry_record_created(instance=section)
+
+
 def _check_sections(sections: Sequence[SectionData]) -> None:
     if errors := section_rule_errors(sections):
         raise ValidationError(errors)
 
 
 def _create_sections(template: PostmortemTemplate, sections: Iterable[SectionData]) -> None:
-    TemplateSection.objects.bulk_create(
+    _bulk_create_recorded(
         TemplateSection(
             template=template,
             position=position,
@@ -176,7 +183,7 @@ def template_clone(
     except IntegrityError:
         # Someone took the same copy's name between our read and our write.
         raise ValidationError("Another copy was made at the same moment; try again.") from None
-    TemplateSection.objects.bulk_create(
+    _bulk_create_recorded(
         TemplateSection(
             template=copy,
             position=section.position,
@@ -274,5 +281,8 @@ def template_update(
     TemplateSection.objects.bulk_update(
         changed, ["position", "key", "title", "kind", "prompt", "help_text", "required"]
     )
+    # bulk_update sends no signals: each section's changes go to the audit trail directly.
+    for section in changed:
+        entry_record_changes(instance=section)
     _create_sections(template, sections)
     return template

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from django.apps import apps
 from django.db import connection
 
+from audit.context import not_recording
 from postmortems.models import CoachTerm, PostmortemTemplate
 
 DATA_MIGRATIONS = [
@@ -20,7 +21,12 @@ DATA_MIGRATIONS = [
 
 
 def ensure_builtin_rows() -> None:
-    for model, module, function in DATA_MIGRATIONS:
-        if not model.objects.filter(is_builtin=True).exists():
-            # The functions only ask the schema editor which database to write to.
-            getattr(import_module(module), function)(apps, SimpleNamespace(connection=connection))
+    # Migrations write with historical models, which send no signals the audit trail hears:
+    # run here with the real models, they must not leave entries a migration would not.
+    with not_recording():
+        for model, module, function in DATA_MIGRATIONS:
+            if not model.objects.filter(is_builtin=True).exists():
+                # The functions only ask the schema editor which database to write to.
+                getattr(import_module(module), function)(
+                    apps, SimpleNamespace(connection=connection)
+                )

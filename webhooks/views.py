@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.context import acting_as
 from debrief.http import UNPROCESSABLE, add_service_errors, page_of, render_page_or_fragment
 from debrief.permissions import can_manage_integrations
 from incidents.models import Team
@@ -88,9 +89,10 @@ def receive(request, kind: str, token: str):
         event = ADAPTERS[endpoint.kind].parse(
             payload, event_type=event_type, delivery_id=delivery_id
         )
-        delivery, new = services.delivery_receive(
-            endpoint=endpoint, payload=payload, body=body.decode("utf-8"), event=event
-        )
+        with acting_as(f"webhook {endpoint.kind} '{endpoint.name}'"):
+            delivery, new = services.delivery_receive(
+                endpoint=endpoint, payload=payload, body=body.decode("utf-8"), event=event
+            )
     except PayloadError as error:
         return _error(UNPROCESSABLE, str(error))
     except AlreadyRecordedElsewhere as error:

@@ -274,7 +274,7 @@ def test_a_first_sign_in_creates_an_account_named_after_the_preferred_username(c
         ),
     )
 
-    assert response.redirect_chain[0] == ("/incidents/", 302)
+    assert response.redirect_chain[0] == ("/", 302)
     user = signed_in_user(client)
     assert (user.username, user.email, user.first_name, user.last_name) == (
         "erin.h",
