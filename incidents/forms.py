@@ -315,6 +315,7 @@ def _decode_details(text: str) -> dict[str, object]:
             details[name] = datetime.fromisoformat(details[name])
             if timezone.is_naive(details[name]):
                 raise ValueError(f"{name} has no time zone")
+            details[name] = details[name].astimezone(UTC)
     details["services"] = comparable("services", details["services"])
     return details
 
@@ -391,7 +392,7 @@ class IncidentEditForm(forms.ModelForm):
     def clean_loaded(self) -> dict[str, object]:
         try:
             return _decode_details(self.cleaned_data["loaded"])
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             raise forms.ValidationError(
                 "The form was damaged on its way back; reload the page and edit again."
             ) from None
