@@ -146,3 +146,22 @@ def plausible(kind: str, offered: list[str]) -> st.SearchStrategy[str]:
     if not choices:
         choices.append(st.just("on"))
     return st.one_of(choices)
+
+
+def damaged(offered: list[str]) -> st.SearchStrategy[str]:
+    """A hidden value as a proxy or a hand might change it: cut short, with a number that
+    JSON reads as infinity, quoted otherwise, or with something after it."""
+    values = [value for value in offered if value] or ["{}"]
+    return st.builds(
+        lambda value, damage: damage(value),
+        st.sampled_from(values),
+        st.sampled_from(
+            [
+                lambda value: value[: len(value) // 2],
+                lambda value: value.replace("[", "[Infinity, ", 1).replace(": 1", ": 1e999", 1),
+                lambda value: value.replace('"', "'"),
+                lambda value: value + "x",
+                lambda value: value.replace("+00:00", "+23:59"),
+            ]
+        ),
+    )

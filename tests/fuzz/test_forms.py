@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .checks import HYPOTHESIS, check_response, snapshot, watched, wrote
-from .strategies import plausible, wild
+from .strategies import damaged, plausible, wild
 
 EXAMPLES = 15
 
@@ -410,7 +410,10 @@ def body(fields: dict, ids: list[str]):
             count = draw(st.sampled_from([1, 1, 1, 1, 1, 0, 2, 3]), label=f"{name} count")
             for _ in range(count):
                 is_wild = draw(st.integers(min_value=1, max_value=4)) <= chaos
-                value = wild_value if is_wild else plausible(kind, offered)
+                if is_wild and kind == "hidden":
+                    value = wild_value | damaged(offered)
+                else:
+                    value = wild_value if is_wild else plausible(kind, offered)
                 pairs.append((name, draw(value, label=name)))
         if draw(st.integers(min_value=0, max_value=5)) == 0:
             pairs.append((draw(st.sampled_from(STRAY)), draw(wild_value)))
