@@ -4,6 +4,7 @@ slugs and incidents. Whatever is sent, the answer is JSON below 500, a refusal w
 nothing, and an accepted request leaves only valid rows."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -38,6 +39,19 @@ def _moments():
     )
 
 
+def _past():
+    """Moments a client would send: the last few hours, in UTC or with an offset."""
+    now = timezone.now()
+    return st.builds(
+        lambda minutes, offset: (
+            (now - timedelta(minutes=minutes)).replace(tzinfo=None).isoformat(timespec="seconds")
+            + offset
+        ),
+        st.integers(min_value=5, max_value=600),
+        st.sampled_from(["Z", "+00:00"]),
+    )
+
+
 def _json(plausible):
     """Mostly plausible values; otherwise anything JSON can carry, or nothing at all."""
     anything = st.one_of(
@@ -50,7 +64,7 @@ def _json(plausible):
         st.dictionaries(texts, texts, max_size=2),
         _moments(),
     )
-    return st.one_of(plausible, plausible, plausible, anything)
+    return st.one_of(plausible, plausible, plausible, plausible, plausible, anything)
 
 
 def _object(fields: dict, required=()):
@@ -79,8 +93,8 @@ def _incident_fields(world):
         "summary": _json(st.just("Queue full.")),
         "customer_impact": _json(st.just("Payments declined.")),
         "commander": _json(st.sampled_from(["alice", "bob", "nobody", None])),
-        "started_at": _json(_moments()),
-        "detected_at": _json(_moments()),
+        "started_at": _json(_past()),
+        "detected_at": _json(_past()),
         "is_drill": _json(st.booleans()),
     }
 
@@ -89,8 +103,8 @@ def _changes_fields(world):
     return {
         **{k: v for k, v in _incident_fields(world).items() if k not in {"is_drill"}},
         "status": _json(st.sampled_from(["investigating", "identified", "monitoring", "resolved"])),
-        "restored_at": _json(_moments()),
-        "resolved_at": _json(_moments()),
+        "restored_at": _json(_past()),
+        "resolved_at": _json(_past()),
         "note": _json(st.sampled_from(["", "Rolled back", "  "])),
     }
 
@@ -99,7 +113,7 @@ def _deployment_fields(world):
     commit = _object(
         {
             "sha": _json(st.sampled_from(["3f2c1ab", "abcdef0123456789", "zz", "A" * 64])),
-            "committed_at": _json(_moments()),
+            "committed_at": _json(_past()),
         },
         required=("sha",),
     )
@@ -107,7 +121,7 @@ def _deployment_fields(world):
         "service": _json(_slugs(world)),
         "version": _json(st.sampled_from(["v42", "2026.11.28-1"])),
         "environment": _json(st.sampled_from(["production", "staging"])),
-        "deployed_at": _json(_moments()),
+        "deployed_at": _json(_past()),
         "outcome": _json(st.sampled_from(["succeeded", "failed", "rolled_back"])),
         "commits": _json(st.lists(commit, max_size=3)),
         "external_id": _json(st.sampled_from(["", "run-1", "run-2"])),
@@ -135,7 +149,7 @@ def _requests(world):
         _object(
             {
                 "body": _json(st.sampled_from(["Rolled back v41", "   "])),
-                "occurred_at": _json(_moments()),
+                "occurred_at": _json(_past()),
             },
             required=("body",),
         ),
