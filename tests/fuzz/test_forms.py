@@ -263,14 +263,14 @@ def _excluded(name: str) -> bool:
     return name in EXCLUDED or any(name.startswith(f"{ns}:") for ns in EXCLUDED_NAMESPACES)
 
 
-PLACEHOLDERS = {"IntConverter": 2_000_000_000, "SlugConverter": "no-such-slug"}
+NOWHERE = {"IntConverter": 2_000_000_000, "SlugConverter": "no-such-slug"}
 
 
 def _any_kwargs(converters) -> dict:
     kwargs = {}
     for name, converter in converters.items():
         kind = type(converter).__name__
-        kwargs[name] = PLACEHOLDERS.get(kind, uuid.uuid4() if kind == "UUIDConverter" else "x")
+        kwargs[name] = NOWHERE.get(kind, uuid.uuid4() if kind == "UUIDConverter" else "x")
     return kwargs
 
 
