@@ -1,6 +1,6 @@
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django import forms
 from django.contrib.auth.models import User
@@ -45,17 +45,35 @@ class MomentField(forms.DateTimeField):
 
     widget = DateTimeLocalInput
 
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        # In UTC: ISO 8601 allows offsets up to ±23:59, PostgreSQL stores none beyond ±15:59.
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            if moment.year < EARLIEST.year:
+                raise forms.ValidationError(self._too_early(), code="too_early") from None
+            raise forms.ValidationError(self._too_late(), code="too_late") from None
+
+    @staticmethod
+    def _too_early() -> str:
+        return f"Enter a time in {EARLIEST.year} or later."
+
+    @staticmethod
+    def _too_late() -> str:
+        return "Enter a time before the year 9999."
+
     def validate(self, value):
         super().validate(value)
         if value is None:
             return
         if too_early(value):
-            raise forms.ValidationError(
-                f"Enter a time in {EARLIEST.year} or later.", code="too_early"
-            )
+            raise forms.ValidationError(self._too_early(), code="too_early")
         if value.year >= 9999:
             # Too close to the end of the calendar to be converted between time zones.
-            raise forms.ValidationError("Enter a time before the year 9999.", code="too_late")
+            raise forms.ValidationError(self._too_late(), code="too_late")
 
 
 def moment_field(label: str, *, required: bool = False, help_text: str = "") -> MomentField:
@@ -311,6 +329,7 @@ def _decode_details(text: str) -> dict[str, object]:
             details[name] = datetime.fromisoformat(details[name])
             if timezone.is_naive(details[name]):
                 raise ValueError(f"{name} has no time zone")
+            details[name] = details[name].astimezone(UTC)
     details["services"] = comparable("services", details["services"])
     return details
 
@@ -387,7 +406,7 @@ class IncidentEditForm(forms.ModelForm):
     def clean_loaded(self) -> dict[str, object]:
         try:
             return _decode_details(self.cleaned_data["loaded"])
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             raise forms.ValidationError(
                 "The form was damaged on its way back; reload the page and edit again."
             ) from None

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from debrief.people import display_name
+from incidents.forms import MomentField
 from incidents.models import Team, TimelineEvent
 
 from .models import FactorCategory, PostmortemTemplate
@@ -120,7 +121,8 @@ class CommentForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    starts_at = forms.DateTimeField(
+    # Refuses the calendar's far ends, which cannot be converted to UTC to be stored.
+    starts_at = MomentField(
         label="Starts at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

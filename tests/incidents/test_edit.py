@@ -247,6 +247,28 @@ def test_a_damaged_form_is_explained(alice_client, incident):
     assert "The form was damaged on its way back" in response.text
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        ('"services": [', '"services": [Infinity, '),  # found by tests/fuzz: a server error
+        ('"started_at": "', '"started_at": "9999-12-31T23:59:59-23:59'),
+    ],
+)
+def test_a_form_damaged_beyond_what_numbers_and_times_hold_is_explained(
+    alice_client, incident, damage
+):
+    loaded = form_data(incident)["loaded"]
+    old, new = damage
+    assert old in loaded
+    damaged = loaded.replace(old, new, 1)
+    if new.startswith('"started_at"'):
+        start = loaded.index(old) + len(old)
+        damaged = loaded[:start] + new[len(old) :] + loaded[loaded.index('"', start) :]
+    response = edit(alice_client, incident, form_data(incident, loaded=damaged))
+    assert response.status_code == 422
+    assert "The form was damaged on its way back" in response.text
+
+
 def test_the_edit_page_does_not_read_the_timeline(alice_client, alice, incident):
     for n in range(5):
         services.incident_add_note(incident=incident, body=f"note {n}", by=alice)

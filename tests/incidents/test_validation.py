@@ -122,6 +122,37 @@ def test_declaring_an_incident_that_starts_tomorrow_keeps_the_typed_form(alice_c
     assert not Incident.objects.exists()
 
 
+@pytest.mark.parametrize("offset", ["+23:59", "-20:00"])
+def test_a_time_typed_with_any_iso_offset_is_stored_in_utc(alice_client, checkout, offset):
+    # Found by tests/fuzz: PostgreSQL refuses offsets beyond ±15:59, which was a server error.
+    started = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=1)
+    zone = timezone.get_fixed_timezone(
+        (1 if offset[0] == "+" else -1) * (int(offset[1:3]) * 60 + int(offset[4:]))
+    )
+    response = alice_client.post(
+        "/incidents/declare/",
+        {
+            "title": "Card payments failing",
+            "severity": "2",
+            "services": [checkout.pk],
+            "started_at": started.astimezone(zone).strftime("%Y-%m-%dT%H:%M") + offset,
+        },
+    )
+    assert response.status_code == 302
+    assert Incident.objects.get().started_at == started
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01T00:00+14:00", "9999-12-31T23:59-12:00"])
+def test_a_time_at_the_ends_of_the_calendar_is_refused_in_the_form(alice_client, checkout, typed):
+    response = alice_client.post(
+        "/incidents/declare/",
+        {"title": "Down", "severity": "2", "services": [checkout.pk], "started_at": typed},
+    )
+    assert response.status_code == 422
+    assert "Enter a time" in response.text
+    assert not Incident.objects.exists()
+
+
 class TestClockSkew:
     """A time within the tolerance is accepted, but stored as now: otherwise what follows,
     at the real now, would look earlier than it and be refused."""

@@ -114,3 +114,21 @@ def test_subjects_stay_on_one_line_and_inactive_reviewers_get_nothing(alice, bob
     assert tasks.notify_review_requested(active.pk) == 1
     (message,) = mail.outbox
     assert message.subject == "Review requested: Payments Bcc: everyone"
+
+
+@pytest.mark.parametrize(
+    "typed", ["9999-12-31T23:59", "9999-12-31T23:59-12:00", "2030-01-01T10:00+23:59"]
+)
+def test_a_meeting_time_that_cannot_be_stored_is_refused_or_stored_in_utc(
+    alice_client, bob, postmortem, typed
+):
+    # Found by tests/fuzz: the calendar's far end overflowed converting to UTC (a server
+    # error), and PostgreSQL refused offsets beyond ±15:59.
+    response = schedule(alice_client, postmortem, typed, [bob.pk])
+    if typed.startswith("9999"):
+        assert response.status_code == 422
+        assert "Enter a time before the year 9999." in response.text
+        assert not postmortem.meetings.exists()
+    else:
+        assert response.status_code == 302
+        assert postmortem.meetings.get().starts_at.isoformat() == "2029-12-31T10:01:00+00:00"
