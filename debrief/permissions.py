@@ -10,6 +10,7 @@ staff. Deployments are recorded by the members of the team that owns the service
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
+from accounts.models import Profile, Role
 from incidents.models import Service, Team
 
 
@@ -136,3 +137,19 @@ def api_token_may_act_on(token, obj) -> bool:
         return False
     team = _owning_team(obj)
     return team is not None and team.pk == token.team_id
+
+
+def can_delete(user: User | AnonymousUser, obj) -> bool:
+    """Moving an incident, a postmortem or a follow-up to the bin: whoever may change it. It
+    loses nothing, since an organisation admin can restore it (can_restore)."""
+    return can_edit(user, obj)
+
+
+def can_restore(user: User | AnonymousUser) -> bool:
+    """Seeing the bin and restoring from it: organisation admins (the profile role "admin")
+    and staff. A user without a profile row yet is a member."""
+    if not _is_signed_in(user):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return Profile.objects.filter(user=user, role=Role.ADMIN).exists()

@@ -108,7 +108,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # Markdown goes through one sanitising renderer (debrief/markdown.py).
-            "libraries": {"markdown": "debrief.templatetags.markdown"},
+            "libraries": {
+                "markdown": "debrief.templatetags.markdown",
+                "bin": "debrief.templatetags.bin",
+            },
         },
     }
 ]

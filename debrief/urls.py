@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("outbound.urls")),
     path("", include("culture.urls")),
+    path("", include("debrief.bin_urls")),
 ]

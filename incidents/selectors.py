@@ -93,7 +93,11 @@ def service_list() -> QuerySet[Service]:
     return (
         Service.objects.select_related("team")
         .annotate(
-            open_incident_count=Count("incidents", filter=~Q(incidents__status=Status.RESOLVED))
+            open_incident_count=Count(
+                "incidents",
+                filter=~Q(incidents__status=Status.RESOLVED)
+                & Q(incidents__deleted_at__isnull=True),
+            )
         )
         .order_by("name")
     )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("incidents/<int:pk>/restored/", views.incident_mark_restored, name="mark-restored"),
     path("incidents/<int:pk>/notes/", views.incident_add_note, name="add-note"),
     path("incidents/<int:pk>/reopen/", views.incident_reopen, name="reopen"),
+    path("incidents/<int:pk>/delete/", views.incident_delete, name="delete"),
     path("teams/", views.team_list, name="team-list"),
     path("teams/<slug:slug>/", views.team_detail, name="team-detail"),
     path("services/", views.service_list, name="service-list"),

@@ -4,8 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from debrief.bin import move_to_bin
 from debrief.http import (
     UNPROCESSABLE,
     add_service_errors,
@@ -296,3 +298,14 @@ def deployment_record(request):
             return redirect(deployment.service)
     status = UNPROCESSABLE if form.is_bound else 200
     return render(request, "incidents/deployment_form.html", {"form": form}, status=status)
+
+
+@require_POST
+def incident_delete(request, pk: int):
+    incident = get_object_or_404(Incident, pk=pk)
+    return move_to_bin(
+        request,
+        incident,
+        lambda: services.incident_delete(incident=incident, by=request.user),
+        then=reverse("incidents:list"),
+    )
