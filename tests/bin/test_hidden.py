@@ -20,6 +20,7 @@ from learning.periods import Period
 from learning.search import search_learnings
 from learning.weekly import sparkline_weeks, today, weekly_figures
 from postmortems import services as postmortem_services
+from postmortems import tasks as postmortem_tasks
 from webhooks.effects import apply_incident_event
 from webhooks.models import Kind
 
@@ -220,3 +221,10 @@ def test_a_webhook_event_for_a_binned_incident_is_ignored(alice, checkout, payme
     assert detail == f"Ignored: {opened.reference} is in the bin."
     assert Incident.objects.count() == 0
     assert Incident.all_objects.get().restored_at is None
+
+
+def test_mail_queued_about_a_postmortem_that_went_to_the_bin_is_not_sent(outage, alice):
+    postmortem_services.postmortem_delete(postmortem=outage["postmortem"], by=alice)
+
+    assert postmortem_tasks.notify_postmortem_published(outage["postmortem"].pk) == 0
+    assert mail.outbox == []
