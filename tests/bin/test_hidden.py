@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from followups import services as followup_services
 from incidents import services as incident_services
 from incidents.models import Incident
 from integrations.tokens import token_create
+from learning.cache import GENERATION
 from learning.metrics import ORGANISATION, Scope, four_keys
 from learning.periods import Period
 from learning.search import search_learnings
@@ -228,3 +230,26 @@ def test_mail_queued_about_a_postmortem_that_went_to_the_bin_is_not_sent(outage,
 
     assert postmortem_tasks.notify_postmortem_published(outage["postmortem"].pk) == 0
     assert mail.outbox == []
+
+
+def test_cached_learning_figures_follow_the_bin(outage, alice, erin, carol_client, settings):
+    settings.LEARNING_CACHE_SECONDS = 300
+    path = "/learning/export.csv?series=four-keys&period=last-30-days"
+    before = carol_client.get(path).content
+
+    incident_services.incident_delete(incident=outage["incident"], by=alice)
+    binned = carol_client.get(path).content
+    incident_services.incident_restore(incident=outage["incident"], by=erin)
+
+    assert binned != before
+    assert carol_client.get(path).content == before
+
+
+def test_binning_or_restoring_a_follow_up_starts_a_new_cache_generation(outage, alice, erin):
+    generations = [cache.get_or_set(GENERATION, "first", timeout=None)]
+    followup_services.item_delete(item=outage["on_its_own"], by=alice)
+    generations.append(cache.get(GENERATION))
+    followup_services.item_restore(item=outage["on_its_own"], by=erin)
+    generations.append(cache.get(GENERATION))
+
+    assert len(set(generations)) == 3
