@@ -52,7 +52,8 @@ restores AS (
         COALESCE(cause.environment = 'production', FALSE) AS caused_by_production
     FROM incidents_incident i
     LEFT JOIN incidents_deployment cause ON cause.id = i.caused_by_deployment_id
-    WHERE NOT i.is_drill AND i.restored_at IS NOT NULL
+    -- Incidents in the bin count nowhere, as on the pages.
+    WHERE NOT i.is_drill AND i.deleted_at IS NULL AND i.restored_at IS NOT NULL
         AND i.started_at >= %(previous_start)s AND i.started_at < %(end_before)s
         AND (%(team)s IS NULL OR i.team_id = %(team)s)
 ),
@@ -67,9 +68,10 @@ SELECT p.period,
     (SELECT COUNT(*) FROM deployments d WHERE d.period = p.period
         AND (d.outcome IN ('failed', 'rolled_back') OR EXISTS (
             SELECT 1 FROM incidents_incident i
-            WHERE i.caused_by_deployment_id = d.id AND NOT i.is_drill))),
+            WHERE i.caused_by_deployment_id = d.id AND NOT i.is_drill
+                AND i.deleted_at IS NULL))),
     (SELECT COUNT(*) FROM deployments d JOIN incidents_incident r ON r.id = d.remediates_id
-        WHERE d.period = p.period AND NOT r.is_drill),
+        WHERE d.period = p.period AND NOT r.is_drill AND r.deleted_at IS NULL),
     {percentiles}
 FROM (SELECT 'current' AS period UNION ALL SELECT 'previous') p
 ORDER BY p.period

@@ -72,11 +72,20 @@ def responders(postmortem: Postmortem) -> QuerySet[User]:
     )
 
 
+def answerable_invitations() -> QuerySet[Invitation]:
+    """Invitations to a survey, or to the pulse of a postmortem that is not in the bin: a
+    binned postmortem's pulse waits, unanswerable, until it is restored."""
+    return Invitation.objects.filter(
+        Q(postmortem__isnull=True) | Q(postmortem__deleted_at__isnull=True)
+    )
+
+
 def open_invitations(*, user: User) -> QuerySet[Invitation]:
     """The person's invitations not yet answered and not expired, the soonest to expire
     first."""
     return (
-        Invitation.objects.filter(user=user, used=False, expires_at__gt=timezone.now())
+        answerable_invitations()
+        .filter(user=user, used=False, expires_at__gt=timezone.now())
         .select_related("postmortem__incident", "survey")
         .order_by("expires_at", "pk")
     )

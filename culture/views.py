@@ -21,7 +21,7 @@ from incidents.models import Team
 
 from . import selectors, services
 from .forms import AnswerForm
-from .models import Invitation, Survey
+from .models import Survey
 
 INVITATIONS_PER_PAGE = 20
 TEXTS_PER_PAGE = 20
@@ -41,7 +41,8 @@ def invitations(request):
 @require_http_methods(["GET", "POST"])
 def answer(request, pk):
     invitation = get_object_or_404(
-        Invitation.objects.select_related("postmortem__incident__team", "survey"), pk=pk
+        selectors.answerable_invitations().select_related("postmortem__incident__team", "survey"),
+        pk=pk,
     )
     # Someone else's invitation does not exist, as far as anyone else can tell.
     if not can_answer_invitation(request.user, invitation):

@@ -366,3 +366,14 @@ def visible_action_items(user: User | AnonymousUser) -> QuerySet:
 def can_view_audit(user: User | AnonymousUser) -> bool:
     """The audit trail is for organisation admins."""
     return is_admin(user)
+
+
+def can_delete(user: User | AnonymousUser, obj) -> bool:
+    """Moving an incident, a postmortem or a follow-up to the bin: whoever may change it. It
+    loses nothing, since an organisation admin can restore it (can_restore)."""
+    return can_edit(user, obj)
+
+
+def can_restore(user: User | AnonymousUser) -> bool:
+    """Seeing the bin and restoring from it: organisation admins."""
+    return is_admin(user)

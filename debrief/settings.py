@@ -116,6 +116,7 @@ TEMPLATES = [
             "libraries": {
                 "markdown": "debrief.templatetags.markdown",
                 "relative_time": "debrief.templatetags.relative_time",
+                "bin": "debrief.templatetags.bin",
             },
         },
     }

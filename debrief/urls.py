@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("culture.urls")),
     path("", include("accounts.urls")),
     path("", include("audit.urls")),
+    path("", include("debrief.bin_urls")),
 ]
 
 # Single sign-on's pages exist only while it is configured (SSO_ENABLED in settings.py).

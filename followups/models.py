@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from debrief.managers import BinIncludedManager, LiveManager
 from incidents.models import Incident, Team
 
 TRACKERS = {
@@ -100,6 +101,9 @@ class ActionItem(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = LiveManager()
+    all_objects = BinIncludedManager()
 
     class Meta:
         ordering = ["position", "pk"]

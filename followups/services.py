@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from incidents import services as incident_services
 from incidents.models import Incident, Team
 
 from .models import ActionItem, ActionItemChange
@@ -192,3 +193,42 @@ def items_reorder(*, postmortem, ordered_ids: Sequence[int], by: User) -> None:
     for position, pk in enumerate(order, start=1):
         items[pk].position = position
     ActionItem.objects.bulk_update(items.values(), ["position"])
+
+
+@transaction.atomic
+def item_delete(*, item: ActionItem, by: User) -> ActionItem:
+    """Move the follow-up to the bin: it leaves the board, the digests, the reminders and
+    the statistics until an admin restores it."""
+    try:
+        item = ActionItem.objects.select_for_update().get(pk=item.pk)
+    except ActionItem.DoesNotExist:
+        raise ValidationError("This follow-up is already in the bin.") from None
+    item.deleted_at = timezone.now()
+    item.deleted_by = by
+    item.save(update_fields=["deleted_at", "deleted_by"])
+    incident_services.incident_bin_note(
+        incident=item.incident, by=by, body=f"Follow-up “{item.title}” moved to the bin."
+    )
+    return item
+
+
+@transaction.atomic
+def item_restore(*, item: ActionItem, by: User) -> ActionItem:
+    """Bring the follow-up back. One binned with its incident or postmortem comes back with
+    it only."""
+    item = ActionItem.all_objects.select_for_update().get(pk=item.pk)
+    if item.deleted_at is None:
+        raise ValidationError("This follow-up is not in the bin.")
+    if item.incident.deleted_at is not None:
+        raise ValidationError(
+            f"Its incident {item.incident.reference} is in the bin: restore the incident."
+        )
+    if item.postmortem is not None and item.postmortem.deleted_at is not None:
+        raise ValidationError("Its postmortem is in the bin: restore the postmortem.")
+    item.deleted_at = None
+    item.deleted_by = None
+    item.save(update_fields=["deleted_at", "deleted_by"])
+    incident_services.incident_bin_note(
+        incident=item.incident, by=by, body=f"Follow-up “{item.title}” restored from the bin."
+    )
+    return item

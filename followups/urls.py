@@ -9,6 +9,7 @@ urlpatterns = [
     path("follow-ups/export.csv", views.export, name="export"),
     path("follow-ups/<int:pk>/", views.item_detail, name="detail"),
     path("follow-ups/<int:pk>/edit/", views.item_edit, name="edit"),
+    path("follow-ups/<int:pk>/delete/", views.item_delete, name="delete"),
     path("follow-ups/<int:pk>/status/", views.item_change_status, name="change-status"),
     path("teams/<slug:slug>/follow-ups/", views.board, name="team-board"),
     path("teams/<slug:slug>/follow-ups/export.csv", views.export, name="team-export"),

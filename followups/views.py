@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from debrief.bin import move_to_bin
 from debrief.http import (
     UNPROCESSABLE,
     add_service_errors,
@@ -312,4 +313,15 @@ def postmortem_item_move(request, pk: int, item_pk: int):
         return redirect(_editor_url(postmortem))
     return _editor_response(
         request, postmortem, announcement=f"“{item.title}” moved {request.POST['direction']}."
+    )
+
+
+@require_POST
+def item_delete(request, pk: int):
+    item = get_object_or_404(ActionItem.objects.select_related("incident", "team"), pk=pk)
+    return move_to_bin(
+        request,
+        item,
+        lambda: services.item_delete(item=item, by=request.user),
+        then=reverse("followups:board"),
     )

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from debrief.managers import BinIncludedManager, LiveManager
+
 
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -245,6 +247,9 @@ class Incident(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = LiveManager()
+    all_objects = BinIncludedManager()
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -108,7 +108,13 @@ def service_list(*, viewer) -> QuerySet[Service]:
     open_seen = ~Q(incidents__status=Status.RESOLVED) & incident_visibility(viewer, "incidents__")
     return (
         Service.objects.select_related("team")
-        .annotate(open_incident_count=Count("incidents", filter=open_seen, distinct=True))
+        .annotate(
+            open_incident_count=Count(
+                "incidents",
+                filter=open_seen & Q(incidents__deleted_at__isnull=True),
+                distinct=True,
+            )
+        )
         .order_by("name")
     )
 

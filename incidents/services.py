@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from followups.models import ActionItem
 from outbound import events as outbound_events
+from postmortems.models import Postmortem
 
 from .models import (
     TIMESTAMP_FIELDS,
@@ -467,4 +469,55 @@ def incident_update(
     if changed:
         labels = [Incident._meta.get_field(name).verbose_name for name in changed]
         _log(incident, TimelineEvent.Kind.EDITED, by, body="Changed " + ", ".join(labels) + ".")
+    return incident
+
+
+# The bin ------------------------------------------------------------------------------------
+# Binning marks the incident and, with the very same moment, its postmortem and follow-ups
+# that are not in the bin already. Every query then hides them through their own
+# `deleted_at` (no join to the incident), and restoring brings back exactly the rows that
+# carry the incident's moment: something binned on its own before stays in the bin.
+
+
+def incident_bin_note(*, incident: Incident, by: User | None, body: str) -> None:
+    """Record on the incident's timeline that it, its postmortem or a follow-up went to or
+    came back from the bin."""
+    # A note, not a kind of its own: "Service restored" already means something else, and
+    # new kinds would need a migration of the choices.
+    _log(incident, TimelineEvent.Kind.NOTE, by, body=body, occurred_at=timezone.now())
+
+
+@transaction.atomic
+def incident_delete(*, incident: Incident, by: User) -> Incident:
+    """Move the incident to the bin, with its postmortem and follow-ups: they vanish from
+    every page, list, search, export, statistic and notification until an admin restores
+    them (incident_restore)."""
+    try:
+        incident = _locked(incident)
+    except Incident.DoesNotExist:
+        raise ValidationError("This incident is already in the bin.") from None
+    now = timezone.now()
+    incident.deleted_at = now
+    incident.deleted_by = by
+    # A save, not an update: the learning figures it counted in are invalidated by signal.
+    incident.save(update_fields=["deleted_at", "deleted_by"])
+    Postmortem.objects.filter(incident=incident).update(deleted_at=now, deleted_by=by)
+    ActionItem.objects.filter(incident=incident).update(deleted_at=now, deleted_by=by)
+    incident_bin_note(incident=incident, by=by, body="Moved to the bin.")
+    return incident
+
+
+@transaction.atomic
+def incident_restore(*, incident: Incident, by: User) -> Incident:
+    """Bring the incident back from the bin with what was binned along with it."""
+    incident = Incident.all_objects.select_for_update().get(pk=incident.pk)
+    if incident.deleted_at is None:
+        raise ValidationError("This incident is not in the bin.")
+    binned_with_it = {"incident": incident, "deleted_at": incident.deleted_at}
+    Postmortem.all_objects.filter(**binned_with_it).update(deleted_at=None, deleted_by=None)
+    ActionItem.all_objects.filter(**binned_with_it).update(deleted_at=None, deleted_by=None)
+    incident.deleted_at = None
+    incident.deleted_by = None
+    incident.save(update_fields=["deleted_at", "deleted_by"])
+    incident_bin_note(incident=incident, by=by, body="Restored from the bin.")
     return incident

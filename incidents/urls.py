@@ -16,6 +16,7 @@ urlpatterns = [
     path("incidents/<int:pk>/notes/", views.incident_add_note, name="add-note"),
     path("incidents/<int:pk>/reopen/", views.incident_reopen, name="reopen"),
     path("incidents/<int:pk>/responders/", views.incident_set_responders, name="responders"),
+    path("incidents/<int:pk>/delete/", views.incident_delete, name="delete"),
     path("teams/", views.team_list, name="team-list"),
     path("teams/<slug:slug>/", views.team_detail, name="team-detail"),
     path("services/", views.service_list, name="service-list"),

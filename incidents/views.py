@@ -4,8 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from debrief.bin import move_to_bin
 from debrief.http import (
     UNPROCESSABLE,
     add_service_errors,
@@ -340,4 +342,15 @@ def incident_set_responders(request, pk: int):
     incident = selectors.incident_detail(pk=pk)
     return _render_incident(
         request, incident, bound={"responders_form": form}, status=UNPROCESSABLE
+    )
+
+
+@require_POST
+def incident_delete(request, pk: int):
+    incident = _get_incident(request, pk, with_timeline=False)
+    return move_to_bin(
+        request,
+        incident,
+        lambda: services.incident_delete(incident=incident, by=request.user),
+        then=reverse("incidents:list"),
     )

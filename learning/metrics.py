@@ -113,7 +113,9 @@ def failed_deployment() -> Q:
 
 
 # A deployment marked as the fix of an incident that is not a drill: rework rate's numerator.
-REMEDIATING = Q(remediates__isnull=False, remediates__is_drill=False)
+REMEDIATING = Q(
+    remediates__isnull=False, remediates__is_drill=False, remediates__deleted_at__isnull=True
+)
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -113,6 +113,8 @@ class _Kind:
     incident: str  # the path to the incident, with a trailing "__"; "" for incidents
     postmortem: str | None  # the path to the postmortem whose visibility applies
     team: str  # the path to the owning team
+    # The path to the row whose `deleted_at` puts the result in the bin, with a trailing "__".
+    binned_with: str = ""
     # Where PostgreSQL keeps each result's document, if it does (learning.models): one row per
     # result, sharing its primary key, pointing at it by the kind's name. Else the query
     # builds the document from the texts, in the very expression an index covers.
@@ -152,6 +154,7 @@ KINDS = [
         incident="postmortem__incident__",
         postmortem="postmortem__",
         team="postmortem__incident__team",
+        binned_with="postmortem__",
     ),
     _Kind(
         "followup",
@@ -176,15 +179,14 @@ def _filtered(
     """`rows` of what the viewer may read and the filters let through; `via` is the path from
     the rows to the kind's results, when the rows are their search documents."""
     incident = via + kind.incident
-    # Nothing in the bin.
-    rows = rows.filter(**{f"{incident}deleted_at__isnull": True})
+    # Binning marks an incident's postmortem and follow-ups too (incident_delete): each kind's
+    # own row, or a factor's postmortem, tells whether it is in the bin. The documents are
+    # kept by triggers whatever the bin holds, so they are filtered here, before ranking.
+    rows = rows.filter(**{f"{via}{kind.binned_with}deleted_at__isnull": True})
     if kind.postmortem is not None:
         rows = rows.filter(postmortem_visibility(viewer, via + kind.postmortem))
-        rows = rows.filter(**{f"{via}{kind.postmortem}deleted_at__isnull": True})
     else:
         rows = rows.filter(incident_visibility(viewer, incident))
-    if kind.model is ActionItem:
-        rows = rows.filter(**{f"{via}deleted_at__isnull": True})
     if (team := filters.get("team")) is not None:
         rows = rows.filter(**{via + kind.team: team})
     if (service := filters.get("service")) is not None:
@@ -205,6 +207,7 @@ def _filtered(
             # Of a postmortem the viewer may read: a draft's factors are not yet public.
             factors = ContributingFactor.objects.filter(
                 postmortem_visibility(viewer, "postmortem__"),
+                postmortem__deleted_at__isnull=True,
                 category=category,
                 postmortem__incident=OuterRef(f"{incident}pk" if incident else "pk"),
             )

@@ -13,6 +13,7 @@ from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save, pre_delete
 from django.dispatch import receiver
 
+from followups.models import ActionItem
 from incidents.models import Deployment, DeploymentCommit, Incident, Service, Team
 from postmortems.models import ContributingFactor, Postmortem
 
@@ -32,7 +33,15 @@ WATCHED = {
         "first_commit_at",
     ),
     DeploymentCommit: ("deployment_id", "sha", "committed_at"),
-    Incident: ("started_at", "restored_at", "is_drill", "team_id", "caused_by_deployment_id"),
+    # deleted_at: moving to the bin, or back, takes the incident out of the figures, or in.
+    Incident: (
+        "started_at",
+        "restored_at",
+        "is_drill",
+        "team_id",
+        "caused_by_deployment_id",
+        "deleted_at",
+    ),
     Service: ("team_id",),
 }
 # A field its query left unloaded (QuerySet.only): reading it would cost a query of its own.
@@ -189,3 +198,10 @@ def service_saved(sender, instance, created, **kwargs):
     if UNLOADED not in (team_before, team_now):
         teams = teams.filter(scope_key__in=[team_before, team_now])
     teams.delete()
+
+
+@receiver(post_save, sender=ActionItem)
+def followup_binned_or_restored(sender, instance, update_fields, **kwargs):
+    # The cached trends count done follow-ups; the other saves of an item leave them be.
+    if update_fields and "deleted_at" in update_fields:
+        new_generation()

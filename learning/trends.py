@@ -115,6 +115,7 @@ def _scoped_factors(
     """Factors of published postmortems of the incidents in scope (see _scoped_incidents)."""
     return ContributingFactor.objects.filter(
         postmortem__status=Postmortem.Status.PUBLISHED,
+        postmortem__deleted_at__isnull=True,
         postmortem__incident__in=_scoped_incidents(period=period, team=team, service=service),
     ).order_by()
 
@@ -353,6 +354,7 @@ def _recurring_factor_categories(
     links = Incident.services.through.objects.filter(
         incident__in=_scoped_incidents(period=period, team=team, service=service),
         incident__postmortem__status=Postmortem.Status.PUBLISHED,
+        incident__postmortem__deleted_at__isnull=True,
         incident__postmortem__contributing_factors__isnull=False,
     ).annotate(
         category_id=F("incident__postmortem__contributing_factors__category"),
@@ -439,7 +441,9 @@ def postmortem_health(
 
     Two queries (three on SQLite, whose median takes two)."""
     incidents = _scoped_incidents(period=period, team=team, service=service)
-    published = Q(postmortem__status=Postmortem.Status.PUBLISHED)
+    published = Q(
+        postmortem__status=Postmortem.Status.PUBLISHED, postmortem__deleted_at__isnull=True
+    )
     counts = incidents.filter(severity__in=MAJOR_SEVERITIES).aggregate(
         major_incidents=Count("pk"),
         major_with_published_postmortem=Count("pk", filter=published),

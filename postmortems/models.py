@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from debrief.managers import BinIncludedManager, LiveManager
 from incidents.models import Incident, Team, TimelineEvent
 
 
@@ -108,6 +109,9 @@ class Postmortem(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = LiveManager()
+    all_objects = BinIncludedManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

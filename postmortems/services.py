@@ -14,7 +14,9 @@ from audit.services import entry_record_for
 from culture import tasks as culture_tasks
 from debrief.permissions import can_edit, is_hidden
 from debrief.tasks import enqueue_on_commit
+from followups.models import ActionItem
 from followups.recurrence import mark_recurrences
+from incidents import services as incident_services
 from incidents.models import Incident, Team, TimelineEvent
 from outbound import events as outbound_events
 
@@ -421,3 +423,49 @@ def meeting_schedule(
     )
     enqueue_on_commit(tasks.send_meeting_invitation, meeting.pk)
     return meeting
+
+
+@transaction.atomic
+def postmortem_delete(*, postmortem: Postmortem, by: User) -> Postmortem:
+    """Move the postmortem to the bin with its follow-ups (marked with the same moment, as
+    incident_delete does); the incident stays."""
+    try:
+        postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
+    except Postmortem.DoesNotExist:
+        raise ValidationError("This postmortem is already in the bin.") from None
+    now = timezone.now()
+    postmortem.deleted_at = now
+    postmortem.deleted_by = by
+    postmortem.save(update_fields=["deleted_at", "deleted_by"])
+    ActionItem.objects.filter(postmortem=postmortem).update(deleted_at=now, deleted_by=by)
+    incident_services.incident_bin_note(
+        incident=postmortem.incident,
+        by=by,
+        body=f"Postmortem “{postmortem.title}” moved to the bin.",
+    )
+    return postmortem
+
+
+@transaction.atomic
+def postmortem_restore(*, postmortem: Postmortem, by: User) -> Postmortem:
+    """Bring the postmortem back with the follow-ups binned along with it. One binned with
+    its incident comes back with the incident only."""
+    postmortem = Postmortem.all_objects.select_for_update().get(pk=postmortem.pk)
+    if postmortem.deleted_at is None:
+        raise ValidationError("This postmortem is not in the bin.")
+    if postmortem.incident.deleted_at is not None:
+        raise ValidationError(
+            f"Its incident {postmortem.incident.reference} is in the bin: restore the incident."
+        )
+    ActionItem.all_objects.filter(postmortem=postmortem, deleted_at=postmortem.deleted_at).update(
+        deleted_at=None, deleted_by=None
+    )
+    postmortem.deleted_at = None
+    postmortem.deleted_by = None
+    postmortem.save(update_fields=["deleted_at", "deleted_by"])
+    incident_services.incident_bin_note(
+        incident=postmortem.incident,
+        by=by,
+        body=f"Postmortem “{postmortem.title}” restored from the bin.",
+    )
+    return postmortem

@@ -14,10 +14,15 @@ from .models import Postmortem, ReviewMeeting, ReviewRequest
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
 def notify_postmortem_published(postmortem_id: int) -> int:
-    """Email the incident's team that its postmortem is published. Returns emails sent."""
-    postmortem = Postmortem.objects.select_related("incident__team", "published_by").get(
-        pk=postmortem_id
+    """Email the incident's team that its postmortem is published. Returns emails sent;
+    none when the postmortem went to the bin before the task ran."""
+    postmortem = (
+        Postmortem.objects.select_related("incident__team", "published_by")
+        .filter(pk=postmortem_id)
+        .first()
     )
+    if postmortem is None:
+        return 0
     members = postmortem.incident.team.members.filter(is_active=True).exclude(email="")
     # Of a private incident, only the members who may know of it are told.
     recipients = [person.email for person in members if not is_hidden(person, postmortem)]
@@ -45,7 +50,9 @@ def notify_review_requested(review_id: int) -> int:
     after a mail server error does not email again the reviewers already told. Returns
     emails sent (0 or 1); a withdrawn request or an inactive reviewer gets none."""
     review = (
-        ReviewRequest.objects.filter(pk=review_id, reviewer__is_active=True)
+        ReviewRequest.objects.filter(
+            pk=review_id, reviewer__is_active=True, postmortem__deleted_at__isnull=True
+        )
         .exclude(reviewer__email="")
         .select_related("postmortem__incident", "reviewer", "requested_by")
         .first()
@@ -67,10 +74,15 @@ def notify_review_requested(review_id: int) -> int:
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
 def send_meeting_invitation(meeting_id: int) -> int:
-    """Email every participant the review meeting as an iCalendar invitation."""
-    meeting = ReviewMeeting.objects.select_related("postmortem__incident", "organiser").get(
-        pk=meeting_id
+    """Email every participant the review meeting as an iCalendar invitation; nobody when
+    the postmortem went to the bin before the task ran."""
+    meeting = (
+        ReviewMeeting.objects.select_related("postmortem__incident", "organiser")
+        .filter(pk=meeting_id, postmortem__deleted_at__isnull=True)
+        .first()
     )
+    if meeting is None:
+        return 0
     recipients = [
         person.email
         for person in meeting.participants.all()

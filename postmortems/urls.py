@@ -8,6 +8,7 @@ urlpatterns = [
     path("incidents/<int:incident_pk>/postmortem/start/", views.postmortem_start, name="start"),
     path("postmortems/<int:pk>/", views.postmortem_detail, name="detail"),
     path("postmortems/<int:pk>/publish/", views.postmortem_publish, name="publish"),
+    path("postmortems/<int:pk>/delete/", views.postmortem_delete, name="delete"),
     path("postmortems/<int:pk>/export.md", views.postmortem_export, name="export"),
     path("postmortems/<int:pk>/review/request/", views.review_request, name="review-request"),
     path("postmortems/<int:pk>/review/approve/", views.review_approve, name="review-approve"),

@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
+from debrief.bin import move_to_bin
 from debrief.http import UNPROCESSABLE, add_service_errors
 from debrief.people import display_name
 from debrief.permissions import (
@@ -513,3 +514,14 @@ def meeting_ics(request, pk: int, meeting_pk: int):
     )
     response["Content-Disposition"] = f'attachment; filename="postmortem-review-{meeting.pk}.ics"'
     return response
+
+
+@require_POST
+def postmortem_delete(request, pk: int):
+    postmortem = get_object_or_404(Postmortem.objects.select_related("incident"), pk=pk)
+    return move_to_bin(
+        request,
+        postmortem,
+        lambda: services.postmortem_delete(postmortem=postmortem, by=request.user),
+        then=postmortem.incident.get_absolute_url(),
+    )

@@ -24,6 +24,16 @@ def locked_link(*, team: Team, source: str, key: str) -> ExternalIncident:
     )
 
 
+def binned_detail(incident: Incident | None) -> str | None:
+    """Why an event for `incident` changes nothing, if it is in the bin. Someone decided it
+    should not be on the record (a false alarm, a duplicate): later events about the same
+    outside incident neither bring it back nor open another one. An admin who restores it
+    gets the events that arrive from then on."""
+    if incident is not None and incident.deleted_at is not None:
+        return f"Ignored: {incident.reference} is in the bin."
+    return None
+
+
 def open_incident(
     *, service: Service, title: str, severity: int, started_at: datetime, summary: str = ""
 ) -> Incident:
@@ -77,12 +87,14 @@ def apply_incident_event(
     occurred_at: datetime,
     via: str,
     summary: str = "",
-) -> tuple[Incident, str]:
+) -> tuple[Incident | None, str]:
     """Apply "triggered", "acknowledged" or "resolved" for the outside incident `key`: the
     first event of any kind opens the incident, starting at `started_at`; later ones fill in
     an earlier start, the acknowledgement and the restore time, each only once."""
     link = locked_link(team=team, source=source, key=key)
     incident = link.incident
+    if (ignored := binned_detail(incident)) is not None:
+        return None, ignored
     if incident is None:
         incident = open_incident(
             service=service, title=title, severity=severity, started_at=started_at, summary=summary

@@ -5,6 +5,7 @@ the pages with something else."""
 from datetime import date, timedelta
 
 from bench.raw import raw_four_keys
+from incidents.models import Incident
 from learning.metrics import ORGANISATION, Scope, four_keys
 from learning.periods import Period
 from tests.learning.metrics_builders import FAILED, ROLLED_BACK, SUCCEEDED, at, deploy, incident
@@ -19,7 +20,7 @@ def _microseconds(value: timedelta | None) -> float | None:
 def _history(checkout, search) -> None:
     """Two months of both teams' deployments and incidents, with every rule's edge: redeployed
     commits, commits without a time, deployments without commits, failures, causes, fixes,
-    drills, open incidents, and a staging deployment."""
+    drills, open incidents, incidents in the bin, and a staging deployment."""
     outcomes = [SUCCEEDED, FAILED, SUCCEEDED, ROLLED_BACK, SUCCEEDED, SUCCEEDED]
     for back in range(60):
         day = PERIOD.end - timedelta(days=back)
@@ -46,6 +47,9 @@ def _history(checkout, search) -> None:
                 # Fixes of incidents that are not drills (drills fall on back % 12 == 9).
                 if back % 3 == 1:
                     deploy(service, at(day, 15), remediates=made, first_commit_at=at(day, 14))
+                # In the bin, among them one with a fix (13) and one with a cause (33).
+                if back in (13, 21, 33):
+                    Incident.all_objects.filter(pk=made.pk).update(deleted_at=at(day, 18))
         deploy(checkout, at(day, 16), environment="staging", first_commit_at=at(day, 15))
 
 

@@ -122,6 +122,8 @@ def apply(*, endpoint: Endpoint, service: Service, payload: dict, event: Event) 
     if restored_at is not None and started_at > restored_at:
         # The group fires again after it was restored: a new incident.
         incident = None
+    if (ignored := effects.binned_detail(incident)) is not None:
+        return Outcome(detail=ignored)
     if incident is None:
         title = annotations.get("summary") or labels.get("alertname") or relevant[0].name
         incident = effects.open_incident(
