@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install dev-tools run test test-postgres bench loadtest lint format migrate clean
+.PHONY: install dev-tools run test test-postgres bench loadtest screenshots lint format migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Debrief needs Python 3.12 or newer; $(PYTHON) is " + sys.version.split()[0])'
@@ -40,6 +40,11 @@ test: install dev-tools
 # The suite against PostgreSQL (CI does this too); DATABASE_URL may point elsewhere.
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+# The README's pictures of the main pages, taken in Chromium on the demo organisation
+# (docs/screenshots/); the suite fails when templates or static files change without them.
+screenshots: install
+	$(PY) -m pytest tests/browser/screenshots.py -p no:randomly $(PYTEST_ARGS)
 
 # A large organisation in a fresh database beside DATABASE_URL's (SQLite when unset), then the
 # busiest pages timed at full size and at a tenth of the history; BENCH_ARGS="--fraction 0.1".

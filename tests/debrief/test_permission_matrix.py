@@ -192,6 +192,20 @@ MATRIX = [
     ("culture:organisation", None, "get", SIGNED_IN),
     ("culture:survey-start", None, "post", ADMIN_ONLY),
     ("culture:team", "team", "get", SIGNED_IN),
+    ("time-zone-settings", None, "get", SIGNED_IN),
+    ("audit:list", None, "get", ADMIN_ONLY),
+    # Moving to the bin is for those who may change the object; the bin is for admins, who
+    # restore only what is in it (these objects are not: an admin is answered 404).
+    ("incidents:delete", "pub", "post", EDIT),
+    ("incidents:delete", "private", "post", PRIVATE),
+    ("postmortems:delete", "draft_pm", "post", EDIT),
+    ("postmortems:delete", "private_pm", "post", PRIVATE),
+    ("followups:delete", "pub_item", "post", EDIT),
+    ("followups:delete", "private_item", "post", PRIVATE),
+    ("bin:list", None, "get", ADMIN_ONLY),
+    ("bin:restore-incident", "pub", "post", {**ADMIN_ONLY, "admin": HIDDEN}),
+    ("bin:restore-postmortem", "pub_pm", "post", {**ADMIN_ONLY, "admin": HIDDEN}),
+    ("bin:restore-followup", "pub_item", "post", {**ADMIN_ONLY, "admin": HIDDEN}),
     ("accounts:people", None, "get", ADMIN_ONLY),
     ("accounts:role", "person", "post", ADMIN_ONLY),
     *[

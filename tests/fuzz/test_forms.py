@@ -223,6 +223,29 @@ ROUTES: dict[str, Route] = {
     "outbound:delete": Route(
         _destination, _page("outbound:destinations", slug=lambda w: "payments")
     ),
+    # Roles, time zones, the bin
+    "accounts:people": Route(user="dave", examples=READS_NO_BODY),
+    "accounts:role": Route(
+        lambda w: {"pk": w.bob.pk}, page=lambda w: reverse("accounts:people"), user="dave"
+    ),
+    "time-zone-settings": Route(page=lambda w: reverse("notification_settings:edit")),
+    "incidents:responders": Route(_incident, INCIDENT_PAGE),
+    "incidents:delete": Route(_incident, INCIDENT_PAGE, examples=READS_NO_BODY),
+    "postmortems:delete": Route(_postmortem, OVERVIEW, examples=READS_NO_BODY),
+    "followups:delete": Route(lambda w: {"pk": w.item.pk}, ITEM_PAGE, examples=READS_NO_BODY),
+    # Restoring what is not in the bin: the admin is answered 404, and nothing changes.
+    "bin:restore-incident": Route(
+        _incident, page=lambda w: reverse("bin:list"), user="dave", examples=READS_NO_BODY
+    ),
+    "bin:restore-postmortem": Route(
+        _postmortem, page=lambda w: reverse("bin:list"), user="dave", examples=READS_NO_BODY
+    ),
+    "bin:restore-followup": Route(
+        lambda w: {"pk": w.item.pk},
+        page=lambda w: reverse("bin:list"),
+        user="dave",
+        examples=READS_NO_BODY,
+    ),
     # Culture
     "culture:invitations": Route(examples=READS_NO_BODY),
     "culture:answer": Route(lambda w: {"pk": w.invitation.pk}),
