@@ -40,7 +40,8 @@ REQUEST_TIMEOUT_SECONDS = 60
 REDELIVER_EVERY = 3
 SERVICES = ("checkout", "payments-api", "ledger")
 
-KINDS = ("incident", "note", "webhook", "redelivery", "shared webhook", "incident list")
+# "client" counts no requests: only clients that stopped before their time was up.
+KINDS = ("incident", "note", "webhook", "redelivery", "shared webhook", "incident list", "client")
 
 
 @dataclass
@@ -131,6 +132,16 @@ class Client(threading.Thread):
         return self.request(kind, "POST", self.fixtures.webhook_path, event, headers)
 
     def run(self) -> None:
+        """The client's rounds; a client that stops early for any reason is an error, never
+        a quiet thread the totals leave out."""
+        try:
+            self._rounds()
+        except Exception as error:
+            self.tallies["client"].errors.append(
+                f"client {self.number} stopped: {type(error).__name__}: {error}"
+            )
+
+    def _rounds(self) -> None:
         run = self.fixtures.run
         round_number = 0
         while time.monotonic() < self.deadline:

@@ -1,47 +1,79 @@
-"""Django's Redis cache, made to survive a Redis outage: every operation that cannot reach
-Redis logs a warning and answers as a cache that holds nothing, so pages are computed afresh
-instead of failing. Nothing Debrief keeps in the cache is its only copy (sessions are in the
-database); while Redis is down, sign-in throttling (debrief/login.py) counts nothing, and
-the learning pages compute their figures on every view."""
+"""Django's Redis cache, made to survive a Redis outage: while Redis cannot be reached, every
+operation goes to a cache in the web process's own memory instead, so pages are computed
+afresh rather than failing, and sign-in throttling (debrief/login.py) goes on counting, per
+process, as it does without Redis at all. Nothing Debrief keeps in the cache is its only
+copy (sessions are in the database).
+
+Only a connection that fails or times out falls back: any other answer from Redis (a wrong
+password, a full or read-only server) is a misconfiguration to see, not to hide. After a
+failure the process leaves Redis alone for PAUSE_SECONDS, so that each operation does not
+wait for the connection timeout again."""
 
 import logging
-from functools import wraps
+import threading
+import time
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+PAUSE_SECONDS = 30
 
-def _tolerant(answer_when_down):
-    def decorate(method):
-        @wraps(method)
-        def call(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except RedisError as error:
-                logger.warning("The cache is unavailable (%s): %s", method.__name__, error)
-                return answer_when_down(*args, **kwargs)
-
-        return call
-
-    return decorate
-
-
-def _missing(key, *args, **kwargs):
-    # As for a key the cache does not hold; login.py starts its count afresh on it.
-    raise ValueError(f"Key {key!r} not found: the cache is unavailable.")
+OPERATIONS = (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+)
 
 
 class TolerantRedisCache(RedisCache):
-    add = _tolerant(lambda *args, **kwargs: False)(RedisCache.add)
-    get = _tolerant(lambda key, default=None, *args, **kwargs: default)(RedisCache.get)
-    set = _tolerant(lambda *args, **kwargs: None)(RedisCache.set)
-    touch = _tolerant(lambda *args, **kwargs: False)(RedisCache.touch)
-    delete = _tolerant(lambda *args, **kwargs: False)(RedisCache.delete)
-    get_many = _tolerant(lambda *args, **kwargs: {})(RedisCache.get_many)
-    has_key = _tolerant(lambda *args, **kwargs: False)(RedisCache.has_key)
-    incr = _tolerant(_missing)(RedisCache.incr)
-    set_many = _tolerant(lambda data, *args, **kwargs: list(data))(RedisCache.set_many)
-    delete_many = _tolerant(lambda *args, **kwargs: None)(RedisCache.delete_many)
-    clear = _tolerant(lambda *args, **kwargs: False)(RedisCache.clear)
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._fallback = LocMemCache(f"debrief-redis-fallback-{id(self)}", {})
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def _redis_is_paused(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _pause(self, operation: str, error: Exception) -> None:
+        with self._lock:
+            self._down_until = time.monotonic() + PAUSE_SECONDS
+        logger.warning(
+            "Redis is unreachable (%s: %s); the cache is this process's own for %s s.",
+            operation,
+            error,
+            PAUSE_SECONDS,
+        )
+
+
+def _tolerant(name: str):
+    through_redis = getattr(RedisCache, name)
+
+    def call(self, *args, **kwargs):
+        if not self._redis_is_paused():
+            try:
+                return through_redis(self, *args, **kwargs)
+            except UNREACHABLE as error:
+                self._pause(name, error)
+        return getattr(self._fallback, name)(*args, **kwargs)
+
+    call.__name__ = name
+    call.__doc__ = through_redis.__doc__
+    return call
+
+
+for _name in OPERATIONS:
+    setattr(TolerantRedisCache, _name, _tolerant(_name))

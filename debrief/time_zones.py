@@ -8,6 +8,7 @@ the server's TIME_ZONE.
 
 import zoneinfo
 from functools import cache
+from urllib.parse import unquote
 
 from django import forms
 from django.utils import timezone
@@ -47,7 +48,9 @@ class TimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        zone = zone_named(chosen_zone_name(request.user)) or zone_named(request.COOKIES.get(COOKIE))
+        # The browser's script writes the cookie URL-encoded ("America%2FNew_York").
+        browser = unquote(request.COOKIES.get(COOKIE, ""))
+        zone = zone_named(chosen_zone_name(request.user)) or zone_named(browser)
         if zone is None:
             timezone.deactivate()
         else:

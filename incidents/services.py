@@ -304,9 +304,17 @@ def incident_mark_restored(
     *, incident: Incident, by: User | None, restored_at: datetime | None = None, note: str = ""
 ) -> Incident:
     """Record when service was restored (mitigated), now unless a time is given; a second
-    call corrects the time."""
+    call corrects the time, which it must then give: "now" is never a correction, and a
+    stray submit must not move the restore time (time to restore is one of the four keys)."""
     incident = _locked(incident)
     previous = incident.restored_at
+    if previous is not None and restored_at is None:
+        raise ValidationError(
+            {
+                "restored_at": f"Service was restored at {when(previous)}; to correct that, "
+                "give the right time."
+            }
+        )
     incident.restored_at = restored_at or timezone.now()
     _validate(incident)
     _save(incident)
@@ -314,7 +322,7 @@ def incident_mark_restored(
         body = note or "Service restored."
         outbound_events.announce_incident_restored(incident=incident)
     else:
-        body = f"Restore time corrected from {when(previous)}." + (f" {note}" if note else "")
+        body = f"Restore time corrected from {when(previous)}" + (f". {note}" if note else ".")
     _log(incident, TimelineEvent.Kind.RESTORED, by, occurred_at=incident.restored_at, body=body)
     return incident
 

@@ -183,6 +183,8 @@ def _filtered(
     # own row, or a factor's postmortem, tells whether it is in the bin. The documents are
     # kept by triggers whatever the bin holds, so they are filtered here, before ranking.
     rows = rows.filter(**{f"{via}{kind.binned_with}deleted_at__isnull": True})
+    # And nothing of an incident in the bin, however it got there.
+    rows = rows.filter(**{f"{incident}deleted_at__isnull": True})
     if kind.postmortem is not None:
         rows = rows.filter(postmortem_visibility(viewer, via + kind.postmortem))
     else:

@@ -274,8 +274,7 @@ def test_marking_a_token_used_records_nothing(alice_admin, payments):
 
 
 def test_role_changes_are_recorded(alice):
-    profile = Profile.objects.create(user=alice)
-    profile = Profile.objects.get(pk=profile.pk)
+    profile = Profile.objects.get(user=alice)
     profile.role = Role.ADMIN
     profile.save()
 

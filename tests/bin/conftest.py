@@ -16,7 +16,7 @@ from postmortems.models import Postmortem, PostmortemTemplate
 @pytest.fixture
 def erin(db):
     user = User.objects.create_user("erin", "erin@example.org", "erin-password", first_name="Erin")
-    Profile.objects.create(user=user, role=Role.ADMIN)
+    Profile.objects.update_or_create(user=user, defaults={"role": Role.ADMIN})
     return user
 
 

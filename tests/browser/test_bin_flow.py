@@ -23,7 +23,7 @@ def incident(transactional_db, alice, checkout):
 @pytest.fixture
 def erin(transactional_db):
     user = User.objects.create_user("erin", "erin@example.org", "erin-password")
-    Profile.objects.create(user=user, role=Role.ADMIN)
+    Profile.objects.update_or_create(user=user, defaults={"role": Role.ADMIN})
     return user
 
 

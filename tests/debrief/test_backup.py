@@ -111,7 +111,9 @@ def build_organisation() -> dict:
     bob = User.objects.create_user("bob", "bob@example.org", "bob-password", first_name="Bob")
     payments.members.add(alice, bob)
     payments.admins.add(alice)
-    Profile.objects.create(user=alice, role=Role.ADMIN, time_zone="Europe/Berlin")
+    Profile.objects.update_or_create(
+        user=alice, defaults={"role": Role.ADMIN, "time_zone": "Europe/Berlin"}
+    )
     editors = Group.objects.create(name="Template editors")
     editors.permissions.add(Permission.objects.get(codename="change_postmortemtemplate"))
     alice.groups.add(editors)

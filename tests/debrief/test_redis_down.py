@@ -140,3 +140,14 @@ def test_pages_and_sign_in_work_with_the_cache_down(transactional_db, redis_down
     assert signed_in.wsgi_request.user == alice
     assert client.get("/learning/").status_code == 200
     assert client.get("/incidents/").status_code == 200
+
+
+def test_sign_in_throttling_goes_on_counting_with_the_cache_down(
+    transactional_db, redis_down, client, alice, settings
+):
+    """Redis down must not mean unlimited password guessing: the process's own memory counts."""
+    settings.LOGIN_FAILURE_LIMIT = 3
+    for _ in range(3):
+        client.post("/login/", {"username": "alice", "password": "a wrong guess"})
+    refused = client.post("/login/", {"username": "alice", "password": "alice-password"})
+    assert refused.status_code == 429

@@ -37,7 +37,7 @@ def test_an_unknown_browser_zone_is_ignored(alice_client, incident):
 
 
 def test_the_chosen_zone_wins_over_the_browser(alice_client, alice, incident):
-    Profile.objects.create(user=alice, time_zone="America/New_York")
+    Profile.objects.update_or_create(user=alice, defaults={"time_zone": "America/New_York"})
     alice_client.cookies["tz"] = "Asia/Tokyo"
     assert "15 Jan 2026 07:00" in started_shown(alice_client, incident)
 
@@ -59,7 +59,7 @@ def test_the_settings_page_offers_every_zone_and_saves_the_choice(alice_client, 
 
 
 def test_following_the_browser_again_clears_the_choice(alice_client, alice):
-    Profile.objects.create(user=alice, time_zone="Europe/Berlin")
+    Profile.objects.update_or_create(user=alice, defaults={"time_zone": "Europe/Berlin"})
     alice_client.post("/settings/time-zone/", {"time_zone": ""})
     assert Profile.objects.get(user=alice).time_zone == ""
 
@@ -108,3 +108,9 @@ def test_the_ago_filter_gives_the_exact_local_time_on_hover():
 def test_the_incident_list_says_how_long_ago_incidents_started(alice_client, alice, checkout):
     declared(reporter=alice, service=checkout, minutes_ago=12)
     assert ">12 min ago</time>" in alice_client.get("/incidents/").text
+
+
+def test_the_zone_the_browser_script_wrote_url_encoded_is_followed(alice_client, incident):
+    """navigation.js stores encodeURIComponent(zone): "America/New_York" arrives encoded."""
+    alice_client.cookies["tz"] = "America%2FNew_York"
+    assert "15 Jan 2026 07:00" in started_shown(alice_client, incident)

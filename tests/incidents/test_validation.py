@@ -323,3 +323,21 @@ class TestDatabaseBackstop:
             Incident.objects.filter(pk=incident.pk).update(
                 resolved_at=incident.restored_at - timedelta(seconds=1)
             )
+
+
+def test_a_restore_time_is_corrected_only_to_a_time_given(alice, checkout):
+    """A second "mark restored" with no time (a stray Enter in the correction form) is refused
+    rather than moving time to restore to now."""
+    incident = services.incident_declare(
+        title="Lag",
+        severity=3,
+        services=[checkout],
+        reporter=alice,
+        started_at=timezone.now() - timedelta(hours=2),
+    )
+    restored = timezone.now() - timedelta(hours=1)
+    services.incident_mark_restored(incident=incident, by=alice, restored_at=restored)
+    with pytest.raises(ValidationError, match="give the right time"):
+        services.incident_mark_restored(incident=incident, by=alice, note="Paged the DB team")
+    incident.refresh_from_db()
+    assert incident.restored_at == restored
