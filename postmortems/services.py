@@ -411,7 +411,11 @@ def meeting_schedule(
         location=location.strip(),
         organiser=by,
     )
-    people = {user.pk: user for user in participants if user.is_active}
+    # Nobody is invited to, nor asked to review, what they may not see (a private incident's
+    # postmortem): the invitation names it and links to it.
+    people = {
+        user.pk: user for user in participants if user.is_active and not is_hidden(user, postmortem)
+    }
     people[by.pk] = by
     meeting.participants.set(people.values())
     # The invitation links to the draft: participants who could not read it become reviewers.
