@@ -80,3 +80,14 @@ def test_a_token_loses_private_incidents_when_its_maker_is_no_longer_an_admin(
 
     assert admins_api.get(f"/api/incidents/{private.pk}").status_code == 404
     assert "Secret breach" not in admins_api.get("/api/incidents").content.decode()
+
+
+def test_a_private_incident_declared_by_such_a_token_is_hidden_from_it_afterwards(
+    payments_api, checkout
+):
+    body = {"title": "Leak", "severity": 1, "services": ["checkout"], "is_private": True}
+    declared = payments_api.post("/api/incidents", body)
+
+    assert declared.status_code == 201
+    assert payments_api.get(f"/api/incidents/{declared.json()['id']}").status_code == 404
+    assert "Leak" not in payments_api.get("/api/incidents").content.decode()
