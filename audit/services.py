@@ -3,6 +3,7 @@
 (QuerySet.update, bulk_create, bulk_update) where the change matters."""
 
 from django.db import models
+from django.db.models import QuerySet
 
 from . import recording
 from .context import current_actor, is_recording
@@ -87,3 +88,16 @@ def entry_record_changes(*, instance: models.Model) -> AuditEntry | None:
     if not changes:
         return None
     return entry_record_for(instance=instance, action=AuditEntry.Action.CHANGED, changes=changes)
+
+
+def entries_record_update(queryset: QuerySet, **values) -> int:
+    """QuerySet.update(**values), with an entry for each row it changes, as a save would
+    have recorded: an update sends no signals. For writes that move a handful of rows, such
+    as the follow-ups binned with their incident. Returns the number of rows updated."""
+    rows = list(queryset) if is_recording() else []
+    updated = queryset.update(**values)
+    for row in rows:
+        for name, value in values.items():
+            setattr(row, name, value)
+        entry_record_changes(instance=row)
+    return updated

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from debrief.permissions import postmortem_visibility
 from followups.models import ActionItem
 from incidents.models import Team, TimelineEvent
 from learning import trends
@@ -82,10 +83,16 @@ def answerable_invitations() -> QuerySet[Invitation]:
 
 def open_invitations(*, user: User) -> QuerySet[Invitation]:
     """The person's invitations not yet answered and not expired, the soonest to expire
-    first."""
+    first. A pulse about a postmortem they may no longer see (its incident made private
+    since they were invited) is left out: the list names the postmortem."""
     return (
         answerable_invitations()
-        .filter(user=user, used=False, expires_at__gt=timezone.now())
+        .filter(
+            Q(postmortem__isnull=True) | postmortem_visibility(user, "postmortem__"),
+            user=user,
+            used=False,
+            expires_at__gt=timezone.now(),
+        )
         .select_related("postmortem__incident", "survey")
         .order_by("expires_at", "pk")
     )

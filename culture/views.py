@@ -16,6 +16,7 @@ from debrief.permissions import (
     can_read_culture_comments,
     can_start_culture_survey,
     can_view_learning,
+    is_hidden,
 )
 from incidents.models import Team
 
@@ -44,8 +45,11 @@ def answer(request, pk):
         selectors.answerable_invitations().select_related("postmortem__incident__team", "survey"),
         pk=pk,
     )
-    # Someone else's invitation does not exist, as far as anyone else can tell.
+    # Someone else's invitation does not exist, as far as anyone else can tell; nor does a
+    # pulse about a postmortem the person may no longer know of (made private since).
     if not can_answer_invitation(request.user, invitation):
+        raise Http404
+    if invitation.postmortem is not None and is_hidden(request.user, invitation.postmortem):
         raise Http404
     context = {"invitation": invitation, "minimum": selectors.minimum_responses()}
     if invitation.used:

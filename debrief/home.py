@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from debrief.permissions import incident_visibility
+from debrief.permissions import action_item_visibility, incident_privacy, incident_visibility
 from followups.models import ActionItem
 from incidents.models import Incident, Status
 from postmortems.models import Postmortem, ReviewRequest
@@ -109,9 +109,13 @@ def drafts_to_write(*, viewer: User) -> Section:
 
 def reviews_asked(*, viewer: User) -> Section:
     """Review requests to the viewer not yet approved, on postmortems not yet published; the
-    oldest request first, as it has waited longest."""
+    oldest request first, as it has waited longest. A request is no reason to name a private
+    incident's postmortem the viewer may not know of (one made before the incident became
+    private, say): being asked to review is what lets them read the draft (can_read_drafts),
+    so the private-incident rule is the whole of can_view here."""
     reviews = (
         ReviewRequest.objects.filter(
+            incident_privacy(viewer, "postmortem__incident__"),
             reviewer=viewer,
             approved_at__isnull=True,
             postmortem__deleted_at__isnull=True,
@@ -125,8 +129,11 @@ def reviews_asked(*, viewer: User) -> Section:
 
 
 def _open_followups(viewer: User) -> QuerySet[ActionItem]:
+    """Open follow-ups the viewer owns and may see: owning one of a private incident does not
+    make its owner a responder."""
     return (
         ActionItem.objects.filter(
+            action_item_visibility(viewer),
             owner=viewer,
             status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS],
             deleted_at__isnull=True,

@@ -266,18 +266,32 @@ def can_start_culture_survey(user: User | AnonymousUser) -> bool:
     return is_admin(user)
 
 
+def api_token_reads_private(token) -> bool:
+    """Whether the token sees its team's private incidents: only while the person who made it
+    is an organisation admin. A team admin (a team setting) is no responder of the team's
+    private incidents, so a token they make must not let them read one; the creator's role
+    is asked at each use, so a token made by an admin who is no longer one loses the access."""
+    if token.revoked_at is not None or token.created_by_id is None:
+        return False
+    return is_admin(token.created_by)
+
+
 def api_token_may_act_on(token, obj) -> bool:
-    """An API token acts for its team only: on the team, its incidents (private ones too: the
-    token speaks for the team's admins) and its services (and a deployment through its
-    service). A revoked token acts on nothing."""
+    """An API token acts for its team only: on the team, its incidents and its services (and a
+    deployment through its service). Its team's private incidents only when it may read them
+    (api_token_reads_private). A revoked token acts on nothing."""
     if token.revoked_at is not None:
         return False
     team = _owning_team(obj)
-    return team is not None and team.pk == token.team_id
+    if team is None or team.pk != token.team_id:
+        return False
+    incident = _incident_of(obj)
+    return incident is None or not incident.is_private or api_token_reads_private(token)
 
 
 def api_token_may_know_of(token, obj) -> bool:
-    """False for another team's private incident: the token is answered 404, not 403."""
+    """False for a private incident the token may not act on (another team's, or its own
+    team's when it may not read private incidents): the token is answered 404, not 403."""
     incident = _incident_of(obj)
     if incident is None or not incident.is_private:
         return True
@@ -285,10 +299,12 @@ def api_token_may_know_of(token, obj) -> bool:
 
 
 def api_token_incidents(token) -> Q:
-    """The incidents a token lists: its team's, private ones included."""
+    """The incidents a token lists: its team's, the private ones only when it may read them."""
     if token.revoked_at is not None:
         return _nothing()
-    return Q(team_id=token.team_id)
+    if api_token_reads_private(token):
+        return Q(team_id=token.team_id)
+    return Q(team_id=token.team_id, is_private=False)
 
 
 # --- The same decisions as queries ------------------------------------------------------------

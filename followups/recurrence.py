@@ -7,7 +7,8 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from incidents.models import Service
+from debrief.permissions import is_hidden, postmortem_visibility
+from incidents.models import Incident, Service
 from postmortems.models import ContributingFactor, FactorCategory, Postmortem
 
 from .models import ActionItem
@@ -48,17 +49,31 @@ def mark_recurrences(*, postmortem: Postmortem) -> int:
     )
 
 
-def prior_art(*, postmortem: Postmortem, limit: int = 5) -> list[Postmortem]:
+def recurrence_shown(item: ActionItem, viewer) -> Incident | None:
+    """The incident `item` recurred in, as `viewer` may see it named: None when there is none,
+    when it is in the bin, or when it is a private incident kept from them. A page then says
+    only that the problem came back in a later incident."""
+    incident = item.recurred_in
+    if incident is None or incident.deleted_at is not None or is_hidden(viewer, incident):
+        return None
+    return incident
+
+
+def prior_art(*, postmortem: Postmortem, viewer, limit: int = 5) -> list[Postmortem]:
     """Published postmortems of earlier incidents on any of this incident's services that
-    share a factor category with this postmortem, newest incident first. Each comes with
-    `shared_factors` (its factors of the shared categories) and `followups` (its follow-ups,
-    whose recurred_in says whether the problem came back). Three queries, however many."""
+    share a factor category with this postmortem, newest incident first, among those `viewer`
+    may see (postmortem_visibility; none in the bin). Each comes with `shared_factors` (its
+    factors of the shared categories) and `followups` (its follow-ups, whose recurred_in says
+    whether the problem came back, and `shown_recurrence`, that incident as recurrence_shown
+    gives it to the viewer). Three queries, however many."""
     incident = postmortem.incident
     categories = FactorCategory.objects.filter(factors__postmortem=postmortem).values("pk")
     services = Service.objects.filter(incidents=incident).values("pk")
     earlier: QuerySet[Postmortem] = (
         Postmortem.objects.filter(
+            postmortem_visibility(viewer),
             status=Postmortem.Status.PUBLISHED,
+            incident__deleted_at__isnull=True,
             incident__started_at__lt=incident.started_at,
             incident__services__in=services,
             contributing_factors__category__in=categories,
@@ -82,4 +97,8 @@ def prior_art(*, postmortem: Postmortem, limit: int = 5) -> list[Postmortem]:
             ),
         )
     )
-    return list(earlier[:limit])
+    found = list(earlier[:limit])
+    for each in found:
+        for item in each.followups:
+            item.shown_recurrence = recurrence_shown(item, viewer)
+    return found

@@ -24,6 +24,7 @@ from . import selectors, services
 from .export import csv_rows
 from .forms import BoardFilterForm, BulkStatusForm, ItemForm, StatusForm
 from .models import ActionItem
+from .recurrence import recurrence_shown
 
 BOARD_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 25
@@ -127,6 +128,7 @@ def _render_item(request, item: ActionItem, *, status=200, **forms):
     context = {
         "item": item,
         "can_edit": editable,
+        "recurred_in": recurrence_shown(item, request.user),
         "history": page_of(request, selectors.item_history(item=item), HISTORY_PAGE_SIZE),
         "edit_form": ItemForm(item=item) if editable else None,
         "status_form": StatusForm(initial={"status": item.status}) if editable else None,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from audit.services import entries_record_update
 from followups.models import ActionItem
 from outbound import events as outbound_events
 from postmortems.models import Postmortem
@@ -509,8 +510,10 @@ def incident_delete(*, incident: Incident, by: User) -> Incident:
     incident.deleted_by = by
     # A save, not an update: the learning figures it counted in are invalidated by signal.
     incident.save(update_fields=["deleted_at", "deleted_by"])
-    Postmortem.objects.filter(incident=incident).update(deleted_at=now, deleted_by=by)
-    ActionItem.objects.filter(incident=incident).update(deleted_at=now, deleted_by=by)
+    # Updates send no signals: the audit trail is told of each postmortem and follow-up.
+    binned = {"deleted_at": now, "deleted_by": by}
+    entries_record_update(Postmortem.objects.filter(incident=incident), **binned)
+    entries_record_update(ActionItem.objects.filter(incident=incident), **binned)
     incident_bin_note(incident=incident, by=by, body="Moved to the bin.")
     return incident
 
@@ -522,8 +525,9 @@ def incident_restore(*, incident: Incident, by: User) -> Incident:
     if incident.deleted_at is None:
         raise ValidationError("This incident is not in the bin.")
     binned_with_it = {"incident": incident, "deleted_at": incident.deleted_at}
-    Postmortem.all_objects.filter(**binned_with_it).update(deleted_at=None, deleted_by=None)
-    ActionItem.all_objects.filter(**binned_with_it).update(deleted_at=None, deleted_by=None)
+    restored = {"deleted_at": None, "deleted_by": None}
+    entries_record_update(Postmortem.all_objects.filter(**binned_with_it), **restored)
+    entries_record_update(ActionItem.all_objects.filter(**binned_with_it), **restored)
     incident.deleted_at = None
     incident.deleted_by = None
     incident.save(update_fields=["deleted_at", "deleted_by"])

@@ -18,7 +18,11 @@ from ninja.security import HttpBearer
 
 from audit.context import Actor, request_acting_as
 from debrief.people import actor_name as name_of_actor
-from debrief.permissions import api_token_may_act_on, api_token_may_know_of
+from debrief.permissions import (
+    api_token_may_act_on,
+    api_token_may_know_of,
+    api_token_reads_private,
+)
 from incidents import selectors
 from incidents import services as incident_services
 from incidents.deployments import deployment_record
@@ -356,6 +360,7 @@ def change_incident(request, incident_id: schemas.Id, payload: schemas.IncidentC
         changes["services"] = _team_services(token, payload.services, field="services")
     if "commander" in sent:
         changes["commander"] = _commander(payload.commander)
+    _refuse_privacy_change(token, incident, changes)
     if "resolved_at" in sent and incident.is_resolved:
         changes["resolved_at"] = payload.resolved_at
     lifecycle = {"severity", "restored_at", "status", "resolved_at"} & sent
@@ -387,6 +392,21 @@ def change_incident(request, incident_id: schemas.Id, payload: schemas.IncidentC
             incident=incident, status=status, by=by, at=at, note=note
         )
     return _incident_detail_out(request, incident.pk)
+
+
+def _refuse_privacy_change(token: ApiToken, incident: Incident, changes: dict) -> None:
+    """A token that may not read private incidents (api_token_reads_private) changes neither
+    whether an incident is private nor, on a private one, who commands it: it would hide the
+    incident from itself, or name someone to a private incident it may not see."""
+    if api_token_reads_private(token):
+        return
+    if "is_private" in changes and changes["is_private"] != incident.is_private:
+        raise PermissionDenied(
+            "This token may not make an incident private or public: only tokens made by an "
+            "organisation admin see private incidents."
+        )
+    if "commander" in changes and incident.is_private:
+        raise PermissionDenied("This token may not change a private incident's commander.")
 
 
 def _reopen(incident: Incident, *, by: User, reason: str) -> Incident:

@@ -146,7 +146,8 @@ class IncidentIn(Schema):
     detected_at: Moment | None = Field(None, description="When it was noticed; now if left out.")
     is_drill: bool = False
     is_private: bool = Field(
-        False, description="Seen only by its responders, organisation admins and team tokens."
+        False,
+        description="Seen only by its responders, organisation admins and tokens made by one.",
     )
 
 

@@ -41,6 +41,8 @@ WATCHED = {
         "team_id",
         "caused_by_deployment_id",
         "deleted_at",
+        # Cached pages name incidents: made private, one must not stay named to outsiders.
+        "is_private",
     ),
     Service: ("team_id",),
 }

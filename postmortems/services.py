@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from audit.services import entry_record_for
+from audit.services import entries_record_update, entry_record_for
 from culture import tasks as culture_tasks
 from debrief.permissions import can_edit, is_hidden
 from debrief.tasks import enqueue_on_commit
@@ -411,7 +411,11 @@ def meeting_schedule(
         location=location.strip(),
         organiser=by,
     )
-    people = {user.pk: user for user in participants if user.is_active}
+    # Nobody is invited to, nor asked to review, what they may not see (a private incident's
+    # postmortem): the invitation names it and links to it.
+    people = {
+        user.pk: user for user in participants if user.is_active and not is_hidden(user, postmortem)
+    }
     people[by.pk] = by
     meeting.participants.set(people.values())
     # The invitation links to the draft: participants who could not read it become reviewers.
@@ -437,7 +441,10 @@ def postmortem_delete(*, postmortem: Postmortem, by: User) -> Postmortem:
     postmortem.deleted_at = now
     postmortem.deleted_by = by
     postmortem.save(update_fields=["deleted_at", "deleted_by"])
-    ActionItem.objects.filter(postmortem=postmortem).update(deleted_at=now, deleted_by=by)
+    # An update sends no signals: the audit trail is told of each follow-up.
+    entries_record_update(
+        ActionItem.objects.filter(postmortem=postmortem), deleted_at=now, deleted_by=by
+    )
     incident_services.incident_bin_note(
         incident=postmortem.incident,
         by=by,
@@ -457,8 +464,10 @@ def postmortem_restore(*, postmortem: Postmortem, by: User) -> Postmortem:
         raise ValidationError(
             f"Its incident {postmortem.incident.reference} is in the bin: restore the incident."
         )
-    ActionItem.all_objects.filter(postmortem=postmortem, deleted_at=postmortem.deleted_at).update(
-        deleted_at=None, deleted_by=None
+    entries_record_update(
+        ActionItem.all_objects.filter(postmortem=postmortem, deleted_at=postmortem.deleted_at),
+        deleted_at=None,
+        deleted_by=None,
     )
     postmortem.deleted_at = None
     postmortem.deleted_by = None

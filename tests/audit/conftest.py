@@ -24,6 +24,7 @@ def last_about(obj, action: str | None = None) -> AuditEntry:
 def erin(db):
     """An organisation admin by role, not staff."""
     user = User.objects.create_user("erin", "erin@example.org", "erin-password")
+    # accounts.signals made a member profile along with the account.
     Profile.objects.update_or_create(user=user, defaults={"role": Role.ADMIN})
     return user
 

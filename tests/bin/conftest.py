@@ -16,6 +16,7 @@ from postmortems.models import Postmortem, PostmortemTemplate
 @pytest.fixture
 def erin(db):
     user = User.objects.create_user("erin", "erin@example.org", "erin-password", first_name="Erin")
+    # accounts.signals made a member profile along with the account.
     Profile.objects.update_or_create(user=user, defaults={"role": Role.ADMIN})
     return user
 

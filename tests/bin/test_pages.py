@@ -71,7 +71,7 @@ def frank(db):
 
 
 def test_only_organisation_admins_see_the_bin(alice, frank, erin_client, dave_client):
-    Profile.objects.update_or_create(user=alice, defaults={"role": Role.MANAGER})
+    Profile.objects.filter(user=alice).update(role=Role.MANAGER)
     for user in (alice, frank):
         client = Client()
         client.force_login(user)

@@ -115,3 +115,41 @@ def test_the_timeline_tells_who_binned_and_who_restored(outage, alice, erin):
         ("Moved to the bin.", "alice"),
         ("Restored from the bin.", "erin"),
     ]
+
+
+# --- The audit trail says what went to the bin with what --------------------------------------
+
+
+def _bin_entries(obj) -> list[dict]:
+    from audit.models import AuditEntry
+
+    return [
+        entry.changes
+        for entry in AuditEntry.objects.filter(
+            object_type=obj._meta.label_lower, object_id=str(obj.pk), changes__has_key="deleted_at"
+        ).order_by("occurred_at", "pk")
+    ]
+
+
+def test_the_audit_trail_records_everything_binned_and_restored_with_an_incident(
+    outage, alice, erin
+):
+    incident_services.incident_delete(incident=outage["incident"], by=alice)
+    incident_services.incident_restore(incident=outage["incident"], by=erin)
+
+    for name in ("incident", "postmortem", "from_postmortem", "on_its_own"):
+        binned, restored = _bin_entries(outage[name])
+        assert binned["deleted_at"][0] is None and binned["deleted_at"][1] is not None
+        assert binned["deleted_by"] == [None, "alice"]
+        assert restored["deleted_at"][1] is None and restored["deleted_by"] == ["alice", None]
+
+
+def test_the_audit_trail_records_the_follow_ups_binned_and_restored_with_a_postmortem(
+    outage, alice, erin
+):
+    postmortem_services.postmortem_delete(postmortem=outage["postmortem"], by=alice)
+    postmortem_services.postmortem_restore(postmortem=outage["postmortem"], by=erin)
+
+    binned, restored = _bin_entries(outage["from_postmortem"])
+    assert binned["deleted_by"] == [None, "alice"] and restored["deleted_by"] == ["alice", None]
+    assert _bin_entries(outage["on_its_own"]) == []

@@ -11,7 +11,7 @@ from culture.models import Invitation, Survey
 from incidents import services as incident_services
 from postmortems import services as postmortem_services
 from postmortems.models import FactorCategory
-from tests.conftest import HTMX
+from tests.conftest import HTMX, _client_for
 
 
 def write_everything(postmortem, by):
@@ -116,3 +116,25 @@ def test_the_pulse_page_takes_the_same_queries_however_many_invitations(
 
     assert page.status_code == 200
     assert page.text.count("/pulse/") >= min(count + 1, 20)
+
+
+def test_a_pulse_about_a_postmortem_made_private_since_is_neither_listed_nor_answerable(
+    carol, postmortem, alice
+):
+    invitation = Invitation.objects.create(
+        user=carol, postmortem=postmortem, expires_at=timezone.now() + timedelta(days=30)
+    )
+    carol_client = _client_for(carol)
+    assert f"/pulse/{invitation.pk}/" in carol_client.get("/pulse/").text
+    incident_services.incident_update(
+        incident=postmortem.incident, by=alice, changes={"is_private": True}
+    )
+
+    page = carol_client.get("/pulse/").text
+
+    assert f"/pulse/{invitation.pk}/" not in page and postmortem.title not in page
+    assert carol_client.get(f"/pulse/{invitation.pk}/").status_code == 404
+    assert carol_client.get("/pulse/", headers=HTMX).text == '<span class="pulse-count"></span>'
+    # Once a responder, she may answer it.
+    postmortem.incident.responders.add(carol)
+    assert carol_client.get(f"/pulse/{invitation.pk}/").status_code == 200

@@ -149,3 +149,54 @@ def test_the_home_page_costs_the_same_queries_whatever_the_history(
     # Session, user, each section's items and count, the team memberships and the profile.
     with django_assert_max_num_queries(16):
         alice_client.get("/")
+
+
+# --- Private incidents stay unnamed -----------------------------------------------------------
+
+
+def test_home_does_not_list_a_follow_up_of_a_private_incident_its_owner_may_not_see(
+    alice, bob, bob_client, checkout
+):
+    incident = incident_services.incident_declare(
+        title="Secret breach", severity=1, services=[checkout], reporter=alice, is_private=True
+    )
+    followup_services.item_create(
+        incident=incident,
+        title="Rotate leaked HSM key",
+        by=alice,
+        owner=bob,
+        due_date=timezone.localdate() + timedelta(days=1),
+    )
+    overdue = followup_services.item_create(
+        incident=incident, title="Audit the vault", by=alice, owner=bob
+    )
+    ActionItem.objects.filter(pk=overdue.pk).update(
+        due_date=timezone.localdate() - timedelta(days=1)
+    )
+    assert bob_client.get(f"/incidents/{incident.pk}/").status_code == 404
+
+    page = bob_client.get("/").text
+
+    assert "Rotate leaked HSM key" not in page and "Audit the vault" not in page
+    # Once a responder, the owner sees them.
+    incident.responders.add(bob)
+    page = bob_client.get("/").text
+    assert "Rotate leaked HSM key" in page and "Audit the vault" in page
+
+
+def test_home_does_not_name_a_review_of_a_postmortem_made_private_since(
+    alice, carol, carol_client, checkout, standard
+):
+    incident = incident_services.incident_declare(
+        title="Secret breach of vault", severity=1, services=[checkout], reporter=alice
+    )
+    postmortem = postmortem_services.postmortem_start(
+        incident=incident, template=standard, by=alice
+    )
+    postmortem_services.review_request(postmortem=postmortem, by=alice, reviewers=[carol])
+    assert "Secret breach of vault" in carol_client.get("/").text
+
+    incident_services.incident_update(incident=incident, by=alice, changes={"is_private": True})
+
+    assert carol_client.get(f"/postmortems/{postmortem.pk}/").status_code == 404
+    assert "Secret breach of vault" not in carol_client.get("/").text

@@ -446,11 +446,24 @@ def test_a_private_incident_is_listed_only_for_its_responders_and_admins(
     assert listed == {"responder", "admin"}
 
 
-def test_api_tokens_list_their_own_teams_private_incidents(world):
-    client = Client(headers={"authorization": f"Bearer {world['token'].secret}"})
+def test_api_tokens_made_by_an_organisation_admin_list_their_teams_private_incidents(world):
+    token = token_create(team=world["payments"], name="Security", by=world["people"]["admin"])
+    client = Client(headers={"authorization": f"Bearer {token.secret}"})
     listed = client.get("/api/incidents").json()["items"]
     assert {item["title"] for item in listed} >= {"Leaked card numbers", "Card payments failing"}
     assert next(i for i in listed if i["title"] == "Leaked card numbers")["is_private"] is True
+
+
+def test_other_api_tokens_of_the_team_are_answered_404_for_its_private_incident(world):
+    # Made by a member, or by the team's admin: neither is a responder of the incident.
+    for by in (None, world["people"]["owner"]):
+        token = token_create(team=world["payments"], name=f"Bridge {by}", by=by)
+        client = Client(headers={"authorization": f"Bearer {token.secret}"})
+        private = world["objects"]["private"]
+        assert client.get(f"/api/incidents/{private.pk}").status_code == 404
+        assert "Leaked" not in client.get("/api/incidents").content.decode()
+    client = Client(headers={"authorization": f"Bearer {world['token'].secret}"})
+    assert "Leaked" not in client.get("/api/incidents").content.decode()
 
 
 def test_api_tokens_of_another_team_are_answered_404_for_a_private_incident(world, platform):

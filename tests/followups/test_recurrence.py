@@ -4,6 +4,7 @@ are marked as recurred, and a postmortem shows its prior art."""
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from followups import services
@@ -179,7 +180,7 @@ def test_prior_art_leaves_out_drafts_other_services_and_other_kinds(
 
     postmortem, _ = recur(checkout, alice, "dependency")
 
-    assert prior_art(postmortem=postmortem) == [earlier.postmortem]
+    assert prior_art(postmortem=postmortem, viewer=alice) == [earlier.postmortem]
 
 
 def test_prior_art_takes_the_same_number_of_queries_however_many_there_are(
@@ -188,7 +189,7 @@ def test_prior_art_takes_the_same_number_of_queries_however_many_there_are(
     publish(earlier.postmortem)
     postmortem, _ = recur(checkout, alice, "dependency")
     with django_assert_num_queries(3):
-        assert len(prior_art(postmortem=postmortem)) == 1
+        assert len(prior_art(postmortem=postmortem, viewer=alice)) == 1
 
     for days_ago in (40, 50, 60):
         older, factor = postmortem_with_factor(
@@ -198,7 +199,7 @@ def test_prior_art_takes_the_same_number_of_queries_however_many_there_are(
         follow_up(older, factor, alice, done_days_ago=None, title="Runbook")
         publish(older)
     with django_assert_num_queries(3):
-        found = prior_art(postmortem=postmortem)
+        found = prior_art(postmortem=postmortem, viewer=alice)
         assert [len(each.followups) for each in found] == [1, 2, 2, 2]
         assert all(each.shared_factors for each in found)
 
@@ -219,3 +220,72 @@ def test_adding_a_factor_in_the_editor_marks_the_earlier_fix_as_recurred(
     assert earlier.recurred_in == incident
     # Calling it again marks nothing twice.
     assert mark_recurrences(postmortem=postmortem) == 0
+
+
+# --- Private and binned incidents stay unnamed ------------------------------------------------
+
+
+def test_prior_art_leaves_out_the_postmortems_of_private_incidents_the_viewer_may_not_see(
+    alice, bob, checkout, payments
+):
+    payments.members.add(bob)  # bob edits the later draft; he is no responder of the first
+    private, factor = postmortem_with_factor(
+        incident_on(checkout, alice, days_ago=3, title="Secret breach", is_private=True),
+        alice,
+        "dependency",
+    )
+    follow_up(private, factor, alice, title="Rotate the HSM key")
+    Postmortem.objects.filter(pk=private.pk).update(title="Private PM title")
+    publish(private)
+    postmortem, _ = recur(checkout, alice, "dependency")
+    bob_client = Client()
+    bob_client.force_login(bob)
+    assert bob_client.get(f"/incidents/{private.incident.pk}/").status_code == 404
+
+    page = bob_client.get(f"/postmortems/{postmortem.pk}/").text
+
+    assert "Private PM title" not in page and "Rotate the HSM key" not in page
+    assert prior_art(postmortem=postmortem, viewer=bob) == []
+    # A responder of the private incident still finds it.
+    assert prior_art(postmortem=postmortem, viewer=alice) == [private]
+
+
+def test_prior_art_and_the_follow_up_page_do_not_name_a_private_recurrence(
+    earlier, alice, bob, checkout, payments
+):
+    payments.members.add(bob)
+    publish(earlier.postmortem)
+    incident = incident_on(checkout, alice, days_ago=0, title="Secret breach of vault")
+    incident.is_private = True
+    incident.save(update_fields=["is_private"])
+    ActionItem.objects.filter(pk=earlier.pk).update(
+        recurred_in=incident, recurred_at=timezone.now()
+    )
+    later, _ = recur(checkout, alice, "dependency", days_ago=0)
+    bob_client = Client()
+    bob_client.force_login(bob)
+    assert bob_client.get(f"/incidents/{incident.pk}/").status_code == 404
+
+    detail = bob_client.get(f"/follow-ups/{earlier.pk}/").text
+    assert "Secret breach of vault" not in detail and incident.reference not in detail
+    assert "A later incident" in detail
+    overview = bob_client.get(f"/postmortems/{later.pk}/").text
+    assert "Alert on p99" in overview and incident.reference not in overview
+    assert "recurred</strong> in a later incident" in overview
+    # Its responders still see which incident it was.
+    alice_client = Client()
+    alice_client.force_login(alice)
+    assert "Secret breach of vault" in alice_client.get(f"/follow-ups/{earlier.pk}/").text
+
+
+def test_the_follow_up_page_does_not_name_a_binned_recurrence(
+    earlier, alice, alice_client, checkout
+):
+    postmortem, marked = recur(checkout, alice, "dependency", days_ago=5)
+    assert marked == 1
+    incident_services.incident_delete(incident=postmortem.incident, by=alice)
+
+    detail = alice_client.get(f"/follow-ups/{earlier.pk}/").text
+
+    assert postmortem.incident.reference not in detail
+    assert "A later incident" in detail

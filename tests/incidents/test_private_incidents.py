@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from followups import notifications
 from followups import services as followup_services
 from incidents import services
 from incidents.models import Incident
+from learning.cache import GENERATION
 from learning.metrics import ORGANISATION, time_to_restore
 from learning.periods import Period
 from outbound.models import Delivery
@@ -166,3 +168,18 @@ def test_the_learning_page_counts_it_for_a_viewer(vic_client, alice, private):
     response = vic_client.get("/learning/export.csv", {"series": "incidents-per-week"})
     assert response.status_code == 200
     assert sum(int(row.split(",")[-1] or 0) for row in response.text.splitlines()[1:] if row) >= 1
+
+
+def test_making_an_incident_private_or_public_starts_a_new_learning_cache_generation(
+    alice, checkout
+):
+    incident = services.incident_declare(
+        title="Card payments failing", severity=2, services=[checkout], reporter=alice
+    )
+    generations = [cache.get_or_set(GENERATION, "first", timeout=None)]
+    services.incident_update(incident=incident, by=alice, changes={"is_private": True})
+    generations.append(cache.get(GENERATION))
+    services.incident_update(incident=incident, by=alice, changes={"is_private": False})
+    generations.append(cache.get(GENERATION))
+
+    assert len(set(generations)) == 3

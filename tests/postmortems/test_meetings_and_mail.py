@@ -64,7 +64,6 @@ def test_the_download_publishes_and_the_email_requests(
 def test_participants_who_could_not_read_the_draft_become_reviewers(alice_client, bob, postmortem):
     starts = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     schedule(alice_client, postmortem, starts, [bob.pk])
-    assert ReviewRequest.objects.filter(postmortem=postmortem, reviewer=bob).exists()
     assert _client_for(bob).get(f"/postmortems/{postmortem.pk}/").status_code == 200
 
 
@@ -132,3 +131,26 @@ def test_a_meeting_time_that_cannot_be_stored_is_refused_or_stored_in_utc(
     else:
         assert response.status_code == 302
         assert postmortem.meetings.get().starts_at.isoformat() == "2029-12-31T10:01:00+00:00"
+
+
+def test_nobody_is_invited_to_or_asked_to_review_a_private_postmortem_they_may_not_see(
+    alice, carol, bob, postmortem, django_capture_on_commit_callbacks
+):
+    postmortem.incident.is_private = True
+    postmortem.incident.save(update_fields=["is_private"])
+    postmortem.incident.responders.add(bob)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = services.meeting_schedule(
+            postmortem=postmortem,
+            starts_at=timezone.now() + timedelta(days=1),
+            duration_minutes=30,
+            location="Room 1",
+            participants=[carol, bob],
+            by=alice,
+        )
+
+    assert set(meeting.participants.all()) == {alice, bob}
+    assert not ReviewRequest.objects.filter(postmortem=postmortem, reviewer=carol).exists()
+    assert "carol@example.org" not in {address for m in mail.outbox for address in m.to}
+    assert _client_for(carol).get(f"/postmortems/{postmortem.pk}/").status_code == 404
