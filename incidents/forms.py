@@ -572,4 +572,4 @@ class ResponderForm(forms.Form):
             Q(is_active=True) | Q(pk__in=chosen.values("pk"))
         ).order_by("username")
         if not self.is_bound:
-            self.initial["responders"] = list(chosen.values_list("pk", flat=True))
+            self.initial["responders"] = [person.pk for person in chosen]  # prefetched

@@ -39,7 +39,7 @@ QUERY_CEILINGS = {
     "home page": 14,
     "incident list": 8,
     "incident list, filtered": 9,
-    "incident page": 8,
+    "incident page": 9,
     "postmortem page": 8,
     "team learning page": 40,
     "organisation learning page": 40,

@@ -338,7 +338,7 @@ def test_the_page_costs_the_same_queries_at_any_timeline_length(
 ):
     for n in range(notes):
         services.incident_add_note(incident=incident, body=f"Note {n}", by=alice)
-    with django_assert_max_num_queries(11):  # and the responders
+    with django_assert_max_num_queries(11):  # and the responders, and a binned postmortem
         response = alice_client.get(url(incident))
     assert response.text.count('class="event kind-note"') == notes
 
