@@ -18,6 +18,7 @@ from outbound.models import Delivery
 from outbound.tasks import resend_stuck_deliveries
 from postmortems import services as postmortem_services
 from postmortems.models import PostmortemTemplate
+from tests.builtins import ensure_builtin_rows
 from tests.outbound.conftest import make_destination
 from tests.outbound.receiver import Receiver
 from tests.postmortems.test_publish import write_everything
@@ -38,6 +39,8 @@ def redis_down(settings):
         }
     }
     previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    # A pool an earlier test made for a real broker would still reach it.
+    app.close()
     app.conf.update(broker_url=UNREACHABLE_REDIS, task_always_eager=False)
     broker_forget_failure()
     yield
@@ -111,6 +114,9 @@ def test_publishing_a_postmortem_emails_and_invites_from_the_web_process(
 ):
     from incidents import services as incident_services
 
+    # The built-in templates are migrations' rows, which an earlier transactional test may
+    # have flushed.
+    ensure_builtin_rows()
     incident = incident_services.incident_declare(
         title="Card payments failing", severity=2, services=[checkout], reporter=alice
     )

@@ -7,6 +7,7 @@ ROUTES says how to reach each such URL in the `world` fixture and which page sho
 elsewhere. A new URL that accepts POST fails test_every_url_taking_a_post_is_fuzzed until it
 is listed in one or the other."""
 
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,9 @@ from hypothesis import strategies as st
 from .checks import HYPOTHESIS, check_response, snapshot, watched, wrote
 from .strategies import damaged, plausible, wild
 
-EXAMPLES = 15
+# FUZZ_SCALE shrinks the examples for a second database's pass (.ci/run); never below two.
+SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
+EXAMPLES = max(2, round(15 * SCALE))
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class Route:
     examples: int = EXAMPLES
 
 
-READS_NO_BODY = 4
+READS_NO_BODY = max(2, round(4 * SCALE))
 
 
 def _page(name, **kwargs):

@@ -173,8 +173,10 @@ def test_correcting_the_restore_time_is_not_a_second_restore(
     json_hook, receiver, incident, alice, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        incident_services.incident_mark_restored(incident=incident, by=alice)
-        incident_services.incident_mark_restored(incident=incident, by=alice)
+        restored = incident_services.incident_mark_restored(incident=incident, by=alice)
+        incident_services.incident_mark_restored(
+            incident=restored, by=alice, restored_at=restored.restored_at
+        )
 
     events = [item.json["event"] for item in receiver.wait_for(2)]
     assert events == ["incident.declared", "incident.restored"]
