@@ -39,15 +39,21 @@ def redis_down(settings):
         }
     }
     previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    # A pool an earlier test made for a real broker would still reach it.
-    app.close()
+    _forget_connections()
     app.conf.update(broker_url=UNREACHABLE_REDIS, task_always_eager=False)
     broker_forget_failure()
     yield
     app.conf.update(previous)
-    # The connection pool was made for the unreachable broker.
-    app.close()
+    _forget_connections()
     broker_forget_failure()
+
+
+def _forget_connections() -> None:
+    """Pools made for one broker keep reaching it after the configuration changes: Celery's
+    connection pool (closed by app.close) and the producer pool built on it, which app.close
+    leaves, so an earlier test's pool could still publish to a broker that answers."""
+    app.close()
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
