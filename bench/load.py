@@ -232,7 +232,8 @@ def prepare(run: str) -> Fixtures:
     team.members.add(person)
     session = SessionStore()
     session[SESSION_KEY] = str(person.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # As a sign-in through the first configured backend would record it.
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = person.get_session_auth_hash()
     session.create()
     return Fixtures(
