@@ -16,8 +16,9 @@ from playwright.sync_api import expect
 from followups import services as followup_services
 from incidents import services as incident_services
 from postmortems import services as postmortem_services
-from postmortems.models import FactorCategory, PostmortemTemplate
+from postmortems.models import PostmortemTemplate
 from tests.builtins import ensure_builtin_rows
+from tests.postmortems.test_publish import write_everything
 from tests.services import require
 
 from .conftest import log_in
@@ -41,23 +42,6 @@ RUN_AXE = """async () => {
     })),
   }));
 }"""
-
-
-def write_everything(postmortem, by):
-    for content in postmortem.contents.select_related("section"):
-        if not content.body.strip():
-            postmortem_services.section_save(
-                content=content,
-                body="The retry budget was exhausted by a slow dependency.",
-                by=by,
-                expected_version=content.version,
-            )
-    postmortem_services.factor_add(
-        postmortem=postmortem,
-        category=FactorCategory.objects.get(slug="dependency"),
-        description="The payment processor's latency rose without an alert.",
-        by=by,
-    )
 
 
 @pytest.fixture
