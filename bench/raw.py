@@ -1,189 +1,420 @@
 """The floor the learning pages are measured against: for each of them, one hand-written SQL
-query that computes the page's headline numbers (the four keys and rework rate for the period
-and the previous one, docs/metrics.md) straight from the tables, with no ORM and no cache.
+statement (bench/raw_sql.py) that computes every number the page shows straight from the
+tables, with no ORM, no cache and no stored weekly figures. The team page's: the four keys and
+rework rate of the period and the previous one with their counts, 90th percentiles and DORA
+buckets, failed deployment recovery time, the twelve weeks behind the sparklines, incidents
+per week by severity, restore times per quarter, contributing-factor categories per month,
+blameful wording per month, recurring factor categories, postmortem health, follow-up
+completion and open follow-ups. The organisation page's: the same but the team's follow-ups
+and recurrences, and each team against its own previous period.
 
     time_raw(repetitions) -> {page name: {"median_ms": ..., "p95_ms": ...}}
+    raw_numbers(page=..., period=..., team=...) -> {name: number}, comparable with
+    page_numbers(response.context), which reads the same names from the rendered page.
 
-Runs on PostgreSQL (percentile_cont) and SQLite (the same percentiles from numbered rows)."""
+PostgreSQL only (percentile_cont, AT TIME ZONE, json_build_array): on SQLite `time_raw`
+measures nothing and the benchmark's table says why."""
 
+import json
 import statistics
 import time
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from datetime import time as midnight_time
 
 from django.db import connection
 from django.utils import timezone
 
-from incidents.models import Team
+from incidents.models import Severity, Team
+from learning.metrics import frequency_bucket, lead_time_bucket
 from learning.periods import Period
 
 from .pages import _percentile
+from .raw_sql import ORGANISATION_PAGE, TEAM_PAGE
 
-# The samples of the two periods, then one row per period. %(...)s are the query's parameters;
-# {duration} (microseconds between two timestamps) and {percentiles} differ per database.
-QUERY = """
-WITH deployments AS (
-    SELECT d.id, d.service_id, d.deployed_at, d.outcome, d.first_commit_at, d.remediates_id,
-        CASE WHEN d.deployed_at < %(current_start)s THEN 'previous' ELSE 'current' END AS period
-    FROM incidents_deployment d
-    JOIN incidents_service s ON s.id = d.service_id
-    WHERE d.environment = 'production'
-        AND d.deployed_at >= %(previous_start)s AND d.deployed_at < %(end_before)s
-        AND (%(team)s IS NULL OR s.team_id = %(team)s)
-),
-lead_times AS (
-    SELECT d.period, {lead_time} AS sample
-    FROM deployments d
-    LEFT JOIN incidents_deploymentcommit c ON c.deployment_id = d.id
-    WHERE d.outcome = 'succeeded'
-        -- A commit counts at the first successful production deployment of its service.
-        AND NOT EXISTS (
-            SELECT 1 FROM incidents_deploymentcommit e
-            JOIN incidents_deployment f ON f.id = e.deployment_id
-            WHERE e.sha = c.sha AND f.service_id = d.service_id
-                AND f.environment = 'production' AND f.outcome = 'succeeded'
-                AND (f.deployed_at < d.deployed_at
-                    OR (f.deployed_at = d.deployed_at AND f.id < d.id))
-        )
-),
-restores AS (
-    SELECT CASE WHEN i.started_at < %(current_start)s THEN 'previous' ELSE 'current' END
-            AS period,
-        {restore} AS sample,
-        COALESCE(cause.environment = 'production', FALSE) AS caused_by_production
-    FROM incidents_incident i
-    LEFT JOIN incidents_deployment cause ON cause.id = i.caused_by_deployment_id
-    -- Incidents in the bin count nowhere, as on the pages.
-    WHERE NOT i.is_drill AND i.deleted_at IS NULL AND i.restored_at IS NOT NULL
-        AND i.started_at >= %(previous_start)s AND i.started_at < %(end_before)s
-        AND (%(team)s IS NULL OR i.team_id = %(team)s)
-),
-samples AS (
-    SELECT period, 'lead_time' AS metric, sample FROM lead_times WHERE sample > 0
-    UNION ALL SELECT period, 'restore', sample FROM restores
-    UNION ALL SELECT period, 'recovery', sample FROM restores WHERE caused_by_production
-){ranked}
-SELECT p.period,
-    (SELECT COUNT(*) FROM deployments d WHERE d.period = p.period AND d.outcome = 'succeeded'),
-    (SELECT COUNT(*) FROM deployments d WHERE d.period = p.period),
-    (SELECT COUNT(*) FROM deployments d WHERE d.period = p.period
-        AND (d.outcome IN ('failed', 'rolled_back') OR EXISTS (
-            SELECT 1 FROM incidents_incident i
-            WHERE i.caused_by_deployment_id = d.id AND NOT i.is_drill
-                AND i.deleted_at IS NULL))),
-    (SELECT COUNT(*) FROM deployments d JOIN incidents_incident r ON r.id = d.remediates_id
-        WHERE d.period = p.period AND NOT r.is_drill AND r.deleted_at IS NULL),
-    {percentiles}
-FROM (SELECT 'current' AS period UNION ALL SELECT 'previous') p
-ORDER BY p.period
-"""
-
-POSTGRESQL = {
-    "lead_time": "(EXTRACT(EPOCH FROM d.deployed_at - COALESCE(c.committed_at, d.first_commit_at))"
-    " * 1000000)::bigint",
-    "restore": "(EXTRACT(EPOCH FROM i.restored_at - i.started_at) * 1000000)::bigint",
-    "ranked": "",
-    "percentile": "(SELECT percentile_cont({fraction}) WITHIN GROUP (ORDER BY sample)"
-    " FROM samples s WHERE s.period = p.period AND s.metric = '{metric}')",
-}
-SQLITE = {
-    # Django registers django_timestamp_diff on its SQLite connections: microseconds.
-    "lead_time": "django_timestamp_diff(d.deployed_at,"
-    " COALESCE(c.committed_at, d.first_commit_at))",
-    "restore": "django_timestamp_diff(i.restored_at, i.started_at)",
-    "ranked": """,
-ranked AS (
-    SELECT period, metric, sample,
-        ROW_NUMBER() OVER (PARTITION BY period, metric ORDER BY sample) - 1 AS position,
-        {fraction} * (COUNT(*) OVER (PARTITION BY period, metric) - 1) AS wanted
-    FROM samples
-)""",
-    # Linear interpolation between the closest ranks, as percentile_cont: the value at the
-    # wanted position's floor, plus its fraction of the step to the next value.
-    "percentile": """(SELECT
-        MAX(CASE WHEN position = CAST(wanted AS INTEGER) THEN sample END)
-        + (MAX(wanted) - CAST(MAX(wanted) AS INTEGER)) * (
-            COALESCE(MAX(CASE WHEN position = CAST(wanted AS INTEGER) + 1 THEN sample END),
-                MAX(CASE WHEN position = CAST(wanted AS INTEGER) THEN sample END))
-            - MAX(CASE WHEN position = CAST(wanted AS INTEGER) THEN sample END))
-        FROM ranked_{index} r WHERE r.period = p.period AND r.metric = '{metric}')""",
-}
-PERCENTILES = [
-    ("lead_time", 0.5),
-    ("lead_time", 0.9),
-    ("restore", 0.5),
-    ("restore", 0.9),
-    ("recovery", 0.5),
-]
-COUNTED = ["lead_time", "restore"]
-COLUMNS = [
-    "succeeded",
-    "total",
-    "failed",
-    "remediating",
-    *(f"{metric}_count" for metric in COUNTED),
-    *(f"{metric}_p{round(fraction * 100)}" for metric, fraction in PERCENTILES),
-]
+TEAM_PAGE_NAME = "team learning page"
+ORGANISATION_PAGE_NAME = "organisation learning page"
+SPARKLINE_WEEKS = 12
+MICROSECONDS_PER_HOUR = 3_600_000_000
+MICROSECONDS_PER_DAY = 86_400_000_000
+WHY_NOT_SQLITE = (
+    "the hand-written reference queries are PostgreSQL-only"
+    " (percentile_cont, AT TIME ZONE, json_build_array)"
+)
 
 
-def _sql() -> str:
-    dialect = POSTGRESQL if connection.vendor == "postgresql" else SQLITE
-    counts = [
-        f"(SELECT COUNT(*) FROM samples s WHERE s.period = p.period AND s.metric = '{metric}')"
-        for metric in COUNTED
-    ]
-    percentiles = [
-        dialect["percentile"].format(fraction=float(fraction), metric=metric, index=index)
-        for index, (metric, fraction) in enumerate(PERCENTILES)
-    ]
-    # SQLite numbers the samples once per percentile wanted.
-    ranked = "".join(
-        dialect["ranked"].format(fraction=float(fraction)).replace("ranked", f"ranked_{index}")
-        for index, (_, fraction) in enumerate(PERCENTILES)
-    )
-    return QUERY.format(
-        lead_time=dialect["lead_time"],
-        restore=dialect["restore"],
-        ranked=ranked,
-        percentiles=",\n    ".join(counts + percentiles),
-    )
+DESCRIPTION = (
+    "one hand-written SQL statement per learning page computing every number it shows"
+    " (bench/raw.py)"
+)
 
 
-def raw_four_keys(*, period: Period, team: Team | None = None) -> dict[str, dict]:
-    """The headline numbers of the organisation or `team` for `period` ("current") and its
-    previous period ("previous"): deployment frequency per week, change failure rate and
-    rework rate as fractions (None without deployments), medians and 90th percentiles in
-    microseconds (None without samples), and the counts they come from. One query."""
-    previous = period.previous()
-    params = {
-        "previous_start": previous.start_at,
+def supported() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def reference() -> str:
+    """What the benchmark's "raw ms" column measured, for its table."""
+    return DESCRIPTION if supported() else f"not measured: {WHY_NOT_SQLITE}"
+
+
+def _viewer_midnight(day: date) -> datetime:
+    # The learning trends and follow-up statistics cut days in the viewer's time zone.
+    return timezone.make_aware(datetime.combine(day, midnight_time.min))
+
+
+def parameters(*, period: Period, team: Team | None) -> dict:
+    first_week_day = period.end - timedelta(days=7 * SPARKLINE_WEEKS - 1)
+    return {
+        "team": team.pk if team else None,
+        "zone": timezone.get_default_timezone_name(),
+        "viewer_zone": timezone.get_current_timezone_name(),
+        "previous_start": period.previous().start_at,
         "current_start": period.start_at,
         "end_before": period.end_before,
-        "team": team.pk if team else None,
+        "weeks_start": Period(first_week_day, first_week_day).start_at,
+        "weeks_first_day": first_week_day,
+        "trend_start": _viewer_midnight(period.start),
+        "trend_end_before": _viewer_midnight(period.end + timedelta(days=1)),
+        "today": timezone.localdate(),
     }
+
+
+def raw_rows(*, period: Period, team: Team | None = None) -> dict[str, list[list]]:
+    """The rows of the page's statement (the team's when `team` is given, else the
+    organisation's), by section. One query."""
+    sql = TEAM_PAGE if team is not None else ORGANISATION_PAGE
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), params)
-        rows = cursor.fetchall()
-    result = {}
-    for name, *values in rows:
-        row = dict(zip(COLUMNS, values, strict=True))
-        days = period.days if name == "current" else previous.days
-        total = row["total"]
-        row["deployments_per_week"] = row["succeeded"] * 7 / days
-        row["change_failure_rate"] = row["failed"] / total if total else None
-        row["rework_rate"] = row["remediating"] / total if total else None
-        result[name] = row
-    return result
+        cursor.execute(sql, parameters(period=period, team=team))
+        fetched = cursor.fetchall()
+    sections: dict[str, list[list]] = {}
+    for section, values in fetched:
+        sections.setdefault(section, []).append(
+            json.loads(values) if isinstance(values, str) else values
+        )
+    return sections
 
 
-def time_raw(repetitions: int, *, today: datetime | None = None) -> dict[str, dict]:
-    """The median and 95th percentile in milliseconds of the raw query of each learning page
-    (named as in bench.pages.measured_pages), over the same last 30 days the pages show."""
-    day = (today or timezone.now()).astimezone(timezone.get_default_timezone()).date()
+# -- From the rows to the page's numbers ----------------------------------------------------
+
+
+def _hours(microseconds: float | None) -> float | None:
+    return None if microseconds is None else round(microseconds / MICROSECONDS_PER_HOUR, 2)
+
+
+def _rounded(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _duration(microseconds: float | None) -> timedelta | None:
+    return None if microseconds is None else timedelta(microseconds=microseconds)
+
+
+def _steps(period: Period, unit: str) -> list[date]:
+    """The first days of the calendar weeks (Monday), months or quarters overlapping `period`."""
+    if unit == "week":
+        first = period.start - timedelta(days=period.start.weekday())
+    else:
+        months = 3 if unit == "quarter" else 1
+        first = period.start.replace(month=(period.start.month - 1) // months * months + 1, day=1)
+    steps = []
+    while first <= period.end:
+        steps.append(first)
+        if unit == "week":
+            first += timedelta(days=7)
+        else:
+            index = first.year * 12 + first.month - 1 + (3 if unit == "quarter" else 1)
+            first = date(index // 12, index % 12 + 1, 1)
+    return steps
+
+
+def _headlines(rows: dict, period: Period) -> dict:
+    previous = period.previous()
+    per_day = {date.fromisoformat(day): count for day, count in rows.get("deploy days", [])}
+
+    def succeeded(within: Period) -> int:
+        return sum(count for day, count in per_day.items() if within.start <= day <= within.end)
+
+    deploy_days = [
+        sum(1 for day in per_day if week.start <= day <= week.end) for week in period.weeks()
+    ]
+    shares = {name: (total, failed, fixes) for name, total, failed, fixes in rows.get("shares", [])}
+    total, failed, fixes = shares.get("current", (0, 0, 0))
+    total_before, failed_before, fixes_before = shares.get("previous", (0, 0, 0))
+
+    def percentiles(section: str) -> dict:
+        return {name: values for name, *values in rows.get(section, [])}
+
+    lead = percentiles("lead time")
+    restore = percentiles("restore")
+    recovery = percentiles("recovery")
+    lead_now = lead.get("current", [0, None, None])
+    lead_before = lead.get("previous", [0, None, None])
+    restore_now = restore.get("current", [0, None, None])
+    restore_before = restore.get("previous", [0, None, None])
+    recovery_now = recovery.get("current", [0, None])
+    recovery_before = recovery.get("previous", [0, None])
+    numbers = {}
+
+    def figure(name, value, before, count, bucket=None):
+        numbers.update(
+            {
+                f"{name}": value,
+                f"{name}, previous period": before,
+                f"{name}, n": count,
+                f"{name}, DORA bucket": bucket,
+            }
+        )
+
+    now_count, before_count = succeeded(period), succeeded(previous)
+    figure(
+        "Deployment frequency",
+        now_count * 7 / period.days,
+        before_count * 7 / previous.days,
+        now_count,
+        frequency_bucket(deploy_days),
+    )
+    median = _duration(lead_now[1])
+    figure(
+        "Lead time for changes",
+        median,
+        _duration(lead_before[1]),
+        lead_now[0],
+        lead_time_bucket(median),
+    )
+    figure(
+        "Lead time for changes, 90th percentile",
+        _duration(lead_now[2]),
+        _duration(lead_before[2]),
+        lead_now[0],
+    )
+    figure("Change failure rate", _share(failed, total), _share(failed_before, total_before), total)
+    figure(
+        "Time to restore",
+        _duration(restore_now[1]),
+        _duration(restore_before[1]),
+        restore_now[0],
+    )
+    figure(
+        "Time to restore, 90th percentile",
+        _duration(restore_now[2]),
+        _duration(restore_before[2]),
+        restore_now[0],
+    )
+    figure("Rework rate", _share(fixes, total), _share(fixes_before, total_before), total)
+    figure(
+        "Failed deployment recovery time",
+        _duration(recovery_now[1]),
+        _duration(recovery_before[1]),
+        recovery_now[0],
+    )
+    return numbers
+
+
+def _weekly(rows: dict, period: Period) -> list[list]:
+    first = period.end - timedelta(days=7 * SPARKLINE_WEEKS - 1)
+    counts = {week: values for week, *values in rows.get("week", [])}
+    lead = dict(rows.get("week lead time", []))
+    restore = dict(rows.get("week restore", []))
+    table = []
+    for index in range(SPARKLINE_WEEKS):
+        succeeded, total, failed, fixes = counts.get(index, (0, 0, 0, 0))
+        start = first + timedelta(days=7 * index)
+        table.append(
+            [
+                start.isoformat(),
+                (start + timedelta(days=6)).isoformat(),
+                succeeded,
+                _hours(lead.get(index)),
+                _rounded(_share(failed, total)),
+                _hours(restore.get(index)),
+                _rounded(_share(fixes, total)),
+            ]
+        )
+    return table
+
+
+def _trends(rows: dict, period: Period) -> dict[str, list[list]]:
+    incidents = {(week, severity): count for week, severity, count in rows.get("incidents", [])}
+    per_week = []
+    for week in _steps(period, "week"):
+        counts = [incidents.get((week.isoformat(), level), 0) for level in Severity]
+        per_week.append([week.isoformat(), *counts, sum(counts)])
+    quarters = {quarter: values for quarter, *values in rows.get("restore quarter", [])}
+    restore = [
+        [quarter.isoformat(), *quarters.get(quarter.isoformat(), [0] * 7)]
+        for quarter in _steps(period, "quarter")
+    ]
+    factors = {(month, name): count for month, name, _, count in rows.get("factors", [])}
+    categories = (
+        [name for _, name in sorted({(position, name) for _, name, position, _ in rows["factors"]})]
+        if rows.get("factors")
+        else []
+    )
+    factor_rows = [
+        [month.isoformat(), *[factors.get((month.isoformat(), name), 0) for name in categories]]
+        for month in _steps(period, "month")
+    ]
+    blameful = {month: (count, average) for month, count, average in rows.get("blameful", [])}
+    blameful_rows = []
+    for month in _steps(period, "month"):
+        count, average = blameful.get(month.isoformat(), (0, None))
+        blameful_rows.append(
+            [month.isoformat(), count, None if average is None else round(average, 2)]
+        )
+    [(major, published, days_to_publish)] = rows["health"]
+    return {
+        "incidents-per-week": per_week,
+        "restore-distribution": restore,
+        "factor-categories": factor_rows,
+        "factor-categories, categories": categories,
+        "blameful-wording": blameful_rows,
+        "postmortem-health": [
+            [
+                major,
+                published,
+                _rounded(_share(published, major)),
+                _rounded(
+                    None if days_to_publish is None else days_to_publish / MICROSECONDS_PER_DAY, 1
+                ),
+            ]
+        ],
+    }
+
+
+def _team_only(rows: dict) -> dict:
+    recurring = sorted(rows.get("recurring", []), key=lambda row: (row[0], row[1]))
+    recurring.sort(key=lambda row: row[4], reverse=True)
+    [(on_time, due_and_decided, open_count, overdue, close, open_now)] = rows["completion"]
+    [(postmortems, items)] = rows["per postmortem"]
+    return {
+        "recurring-factors": [
+            [service, category, " ".join(f"INC-{pk}" for pk in incidents), first, last]
+            for service, category, incidents, first, last in recurring
+        ],
+        "followup-completion": [
+            [
+                _rounded(_share(on_time, due_and_decided)),
+                overdue,
+                open_count,
+                _rounded(None if close is None else close / MICROSECONDS_PER_DAY, 1),
+                _rounded(_share(items, postmortems), 1),
+            ]
+        ],
+        "open follow-ups": open_now,
+    }
+
+
+def _team_trends(rows: dict, period: Period) -> list[list]:
+    previous = period.previous()
+    table = []
+    for name, *counts, _ in sorted(rows.get("team trends", []), key=lambda row: row[-1]):
+        succeeded, succeeded_before, total, total_before, failed, failed_before, now, before = (
+            counts
+        )
+        table.append(
+            [
+                name,
+                _rounded(succeeded * 7 / period.days, 2),
+                _rounded(succeeded_before * 7 / previous.days, 2),
+                _rounded(_share(failed, total)),
+                _rounded(_share(failed_before, total_before)),
+                now,
+                before,
+            ]
+        )
+    return table
+
+
+def raw_numbers(*, period: Period, team: Team | None = None) -> dict:
+    """Every number of the team's (or the organisation's) learning page for `period`, named as
+    `page_numbers` names them, from the page's one hand-written statement."""
+    rows = raw_rows(period=period, team=team)
+    numbers = _headlines(rows, period)
+    numbers.update(_flat("four-keys-weekly", _weekly(rows, period)))
+    sections = _trends(rows, period) | (_team_only(rows) if team is not None else {})
+    for name, value in sections.items():
+        numbers.update(_flat(name, value))
+    if team is None:
+        numbers.update(_flat("team-trends", _team_trends(rows, period)))
+    [(nothing_yet,)] = rows["nothing yet"]
+    numbers["nothing yet"] = nothing_yet
+    return numbers
+
+
+# -- The same numbers read from the rendered page -------------------------------------------
+
+
+def _flat(name: str, rows: list) -> dict:
+    """A table's cells by position, and its number of rows; a flat list as itself."""
+    if not isinstance(rows, list) or not rows or not isinstance(rows[0], list):
+        return {name: rows}
+    cells = {f"{name}: rows": len(rows)}
+    for row_index, row in enumerate(rows):
+        for column, value in enumerate(row):
+            cells[f"{name}[{row_index}][{column}]"] = value
+    return cells
+
+
+def page_numbers(context) -> dict:
+    """Every number a rendered learning page shows, from its template context, named as
+    `raw_numbers` names them."""
+    numbers = {}
+    for headline in context["headlines"]:
+        figures = [(headline.name, headline.figure)]
+        if headline.p90 is not None:
+            figures.append((f"{headline.name}, 90th percentile", headline.p90))
+        for name, figure in figures:
+            numbers.update(
+                {
+                    name: figure.value,
+                    f"{name}, previous period": figure.previous,
+                    f"{name}, n": figure.count,
+                    f"{name}, DORA bucket": figure.bucket,
+                }
+            )
+    recovery = context["keys"].failed_deployment_recovery_time.median
+    numbers.update(
+        {
+            "Failed deployment recovery time": recovery.value,
+            "Failed deployment recovery time, previous period": recovery.previous,
+            "Failed deployment recovery time, n": recovery.count,
+            "Failed deployment recovery time, DORA bucket": recovery.bucket,
+        }
+    )
+    series = [context["weekly"], context["health"]]
+    series += [chart.series for chart in context["charts"].values()]
+    series += [
+        context[name] for name in ("recurring", "completion", "team_trends") if name in context
+    ]
+    for one in series:
+        numbers.update(_flat(one.name, one.rows))
+    factors = context["charts"]["factors"].series
+    numbers["factor-categories, categories"] = factors.header[1:]
+    if "open_followups" in context:
+        numbers["open follow-ups"] = context["open_followups"]
+    numbers["nothing yet"] = context["nothing_yet"]
+    return numbers
+
+
+# -- Timing ---------------------------------------------------------------------------------
+
+
+def time_raw(repetitions: int, *, today: date | None = None) -> dict[str, dict]:
+    """The median and 95th percentile in milliseconds of the statement of each learning page
+    (named as in bench.pages.measured_pages), over the same last 30 days the pages show, for
+    the same team; nothing on SQLite (WHY_NOT_SQLITE)."""
+    if not supported():
+        return {}
+    day = today or timezone.localdate(timezone=timezone.get_default_timezone())
     period = Period.last_30_days(today=day)
     team = Team.objects.order_by("pk").first()
     queries = {
-        "team learning page": lambda: raw_four_keys(period=period, team=team),
-        "organisation learning page": lambda: raw_four_keys(period=period),
+        TEAM_PAGE_NAME: lambda: raw_rows(period=period, team=team),
+        ORGANISATION_PAGE_NAME: lambda: raw_rows(period=period),
     }
     timings = {}
     for name, query in queries.items():

@@ -57,6 +57,8 @@ def _ingestion(full: dict, tenth: dict) -> list[str]:
 def table(results: dict) -> str:
     full, tenth = results["full"], results["tenth"]
     lines = _pages(full, tenth)
+    if full.get("raw_reference"):
+        lines.append(f"raw ms: {full['raw_reference']}")
     lines.append("")
     lines.append(
         f"peak memory of the measuring web process: {full['peak_memory_mb']:.0f} MB"

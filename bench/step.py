@@ -50,6 +50,7 @@ def main() -> None:
             raw = None
         if raw is not None:
             measured["raw"] = raw.time_raw(options.repetitions)
+            measured["raw_reference"] = raw.reference()
         print(json.dumps(measured))
     else:
         from .ingest import measure_ingestion

@@ -79,3 +79,10 @@ def test_lost_or_doubled_deliveries_and_errors_are_called_out():
     text = table(results(ingestion=ingestion(exactly_once=False, errors=3)))
     assert "NOT each exactly once" in text
     assert "3 errors (first: 500: boom)" in text
+
+
+def test_the_table_says_what_the_raw_column_measured():
+    measured = results(raw={"team learning page": {"median_ms": 40.0, "p95_ms": 50.0}})
+    measured["full"]["raw_reference"] = "one statement per learning page"
+    assert "raw ms: one statement per learning page" in table(measured)
+    assert "raw ms:" not in table(results())

@@ -1,0 +1,275 @@
+"""The hand-written statements of bench/raw.py: for each learning page, one PostgreSQL statement
+that computes every number the page shows straight from the tables (no stored weekly figures,
+no cache, no ORM), as labelled rows: (section, values as a JSON array).
+
+%(...)s are the statement's parameters (bench.raw.parameters): the team (NULL for the
+organisation), the period's bounds and the previous period's, the sparkline weeks' first
+moment and day, the learning trends' bounds, the time zones (the configured one, by which the
+delivery metrics count days; the viewer's, by which the trends cut weeks, months and quarters)
+and the viewer's today."""
+
+# Production deployments and incidents in scope from the earliest moment any figure needs, each
+# labelled with the period ("current", "previous") and sparkline week (0 to 11) it counts in.
+SAMPLES = """
+WITH deployments AS (
+    SELECT d.id, d.service_id, s.team_id, d.deployed_at, d.outcome, d.first_commit_at,
+        (d.deployed_at AT TIME ZONE %(zone)s)::date AS day,
+        CASE WHEN d.deployed_at >= %(current_start)s THEN 'current'
+            WHEN d.deployed_at >= %(previous_start)s THEN 'previous' END AS period,
+        CASE WHEN d.deployed_at >= %(weeks_start)s THEN
+            ((d.deployed_at AT TIME ZONE %(zone)s)::date - %(weeks_first_day)s::date) / 7
+        END AS week,
+        -- Change failure rate's numerator: failed, rolled back, or caused a live non-drill
+        -- incident.
+        d.outcome IN ('failed', 'rolled_back') OR EXISTS (
+            SELECT 1 FROM incidents_incident i
+            WHERE i.caused_by_deployment_id = d.id AND NOT i.is_drill AND i.deleted_at IS NULL
+        ) AS failed,
+        -- Rework rate's numerator: the fix of a live non-drill incident.
+        EXISTS (
+            SELECT 1 FROM incidents_incident r
+            WHERE r.id = d.remediates_id AND NOT r.is_drill AND r.deleted_at IS NULL
+        ) AS remediating
+    FROM incidents_deployment d
+    JOIN incidents_service s ON s.id = d.service_id
+    WHERE d.environment = 'production'
+        AND d.deployed_at >= LEAST(%(previous_start)s, %(weeks_start)s)
+        AND d.deployed_at < %(end_before)s
+        AND (%(team)s::bigint IS NULL OR s.team_id = %(team)s::bigint)
+),
+lead_times AS (
+    SELECT d.period, d.week,
+        (EXTRACT(EPOCH FROM d.deployed_at - COALESCE(c.committed_at, d.first_commit_at))
+            * 1000000)::bigint AS sample
+    FROM deployments d
+    LEFT JOIN incidents_deploymentcommit c ON c.deployment_id = d.id
+    WHERE d.outcome = 'succeeded'
+        -- A commit counts at the first successful production deployment of its service.
+        AND NOT EXISTS (
+            SELECT 1 FROM incidents_deploymentcommit e
+            JOIN incidents_deployment f ON f.id = e.deployment_id
+            WHERE e.sha = c.sha AND f.service_id = d.service_id
+                AND f.environment = 'production' AND f.outcome = 'succeeded'
+                AND (f.deployed_at < d.deployed_at
+                    OR (f.deployed_at = d.deployed_at AND f.id < d.id))
+        )
+),
+incidents AS (
+    SELECT i.id, i.team_id, i.severity, i.started_at, i.restored_at,
+        (EXTRACT(EPOCH FROM i.restored_at - i.started_at) * 1000000)::bigint AS restore,
+        COALESCE(cause.environment = 'production', FALSE) AS caused_by_production,
+        CASE WHEN i.started_at >= %(end_before)s THEN NULL
+            WHEN i.started_at >= %(current_start)s THEN 'current'
+            WHEN i.started_at >= %(previous_start)s THEN 'previous' END AS period,
+        CASE WHEN i.started_at >= %(weeks_start)s AND i.started_at < %(end_before)s THEN
+            ((i.started_at AT TIME ZONE %(zone)s)::date - %(weeks_first_day)s::date) / 7
+        END AS week,
+        i.started_at >= %(trend_start)s AND i.started_at < %(trend_end_before)s AS in_trends
+    FROM incidents_incident i
+    LEFT JOIN incidents_deployment cause ON cause.id = i.caused_by_deployment_id
+    -- Drills and incidents in the bin count nowhere.
+    WHERE NOT i.is_drill AND i.deleted_at IS NULL
+        AND i.started_at >= LEAST(%(previous_start)s, %(weeks_start)s, %(trend_start)s)
+        AND i.started_at < GREATEST(%(end_before)s, %(trend_end_before)s)
+        AND (%(team)s::bigint IS NULL OR i.team_id = %(team)s::bigint)
+)
+"""
+
+# The four keys and rework rate of the period and the previous one, and their twelve weeks.
+FOUR_KEYS = """
+SELECT 'deploy days', json_build_array(day, COUNT(*))
+FROM deployments WHERE outcome = 'succeeded' AND period IS NOT NULL GROUP BY day
+UNION ALL
+SELECT 'shares', json_build_array(period, COUNT(*), COUNT(*) FILTER (WHERE failed),
+    COUNT(*) FILTER (WHERE remediating))
+FROM deployments WHERE period IS NOT NULL GROUP BY period
+UNION ALL
+SELECT 'lead time', json_build_array(period, COUNT(*),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY sample),
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY sample))
+FROM lead_times WHERE sample > 0 AND period IS NOT NULL GROUP BY period
+UNION ALL
+SELECT 'restore', json_build_array(period, COUNT(restore),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY restore),
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY restore))
+FROM incidents WHERE period IS NOT NULL GROUP BY period
+UNION ALL
+SELECT 'recovery', json_build_array(period, COUNT(restore),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY restore))
+FROM incidents WHERE period IS NOT NULL AND caused_by_production GROUP BY period
+UNION ALL
+SELECT 'week', json_build_array(week, COUNT(*) FILTER (WHERE outcome = 'succeeded'), COUNT(*),
+    COUNT(*) FILTER (WHERE failed), COUNT(*) FILTER (WHERE remediating))
+FROM deployments WHERE week IS NOT NULL GROUP BY week
+UNION ALL
+SELECT 'week lead time', json_build_array(week,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY sample))
+FROM lead_times WHERE sample > 0 AND week IS NOT NULL GROUP BY week
+UNION ALL
+SELECT 'week restore', json_build_array(week,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY restore))
+FROM incidents WHERE restore IS NOT NULL AND week IS NOT NULL GROUP BY week
+"""
+
+# The learning trends of the incidents that started in the period: weeks, months and quarters
+# are calendar ones in the viewer's time zone.
+TRENDS = """
+UNION ALL
+SELECT 'incidents', json_build_array(
+    date_trunc('week', started_at AT TIME ZONE %(viewer_zone)s)::date, severity, COUNT(*))
+FROM incidents WHERE in_trends
+GROUP BY date_trunc('week', started_at AT TIME ZONE %(viewer_zone)s), severity
+UNION ALL
+SELECT 'restore quarter', json_build_array(
+    date_trunc('quarter', started_at AT TIME ZONE %(viewer_zone)s)::date,
+    COUNT(*) FILTER (WHERE restore >= 0 AND restore < 900000000),
+    COUNT(*) FILTER (WHERE restore >= 900000000 AND restore < 3600000000),
+    COUNT(*) FILTER (WHERE restore >= 3600000000 AND restore < 14400000000),
+    COUNT(*) FILTER (WHERE restore >= 14400000000 AND restore < 86400000000),
+    COUNT(*) FILTER (WHERE restore >= 86400000000 AND restore < 604800000000),
+    COUNT(*) FILTER (WHERE restore >= 604800000000),
+    COUNT(*) FILTER (WHERE restored_at IS NULL))
+FROM incidents WHERE in_trends
+GROUP BY date_trunc('quarter', started_at AT TIME ZONE %(viewer_zone)s)
+UNION ALL
+-- Contributing factors of published postmortems, in the month their incident started.
+SELECT 'factors', json_build_array(month, category.name, category.position, count)
+FROM (
+    SELECT date_trunc('month', i.started_at AT TIME ZONE %(viewer_zone)s)::date AS month,
+        f.category_id, COUNT(*) AS count
+    FROM incidents i
+    JOIN postmortems_postmortem p ON p.incident_id = i.id
+        AND p.status = 'published' AND p.deleted_at IS NULL
+    JOIN postmortems_contributingfactor f ON f.postmortem_id = p.id
+    WHERE i.in_trends
+    GROUP BY 1, 2
+) factors
+JOIN postmortems_factorcategory category ON category.id = factors.category_id
+UNION ALL
+-- Blameful wording left at publication, in the month published, whenever the incident started.
+SELECT 'blameful', json_build_array(
+    date_trunc('month', p.published_at AT TIME ZONE %(viewer_zone)s)::date, COUNT(*),
+    AVG(p.coach_flags_at_publish))
+FROM postmortems_postmortem p
+JOIN incidents_incident i ON i.id = p.incident_id
+WHERE p.deleted_at IS NULL AND p.status = 'published' AND NOT i.is_drill
+    AND p.published_at >= %(trend_start)s AND p.published_at < %(trend_end_before)s
+    AND (%(team)s::bigint IS NULL OR i.team_id = %(team)s::bigint)
+GROUP BY date_trunc('month', p.published_at AT TIME ZONE %(viewer_zone)s)
+UNION ALL
+-- Postmortem health: SEV1 and SEV2 incidents, those with a published postmortem, and the
+-- median time from restore to publication of the published ones (any severity).
+SELECT 'health', json_build_array(
+    COUNT(*) FILTER (WHERE i.severity IN (1, 2)),
+    COUNT(p.id) FILTER (WHERE i.severity IN (1, 2)),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY
+        (EXTRACT(EPOCH FROM p.published_at - i.restored_at) * 1000000)::bigint))
+FROM incidents i
+LEFT JOIN postmortems_postmortem p ON p.incident_id = i.id
+    AND p.status = 'published' AND p.deleted_at IS NULL
+WHERE i.in_trends
+UNION ALL
+-- A new team or organisation (no live incident, drills included) is greeted instead.
+SELECT 'nothing yet', json_build_array(NOT EXISTS (
+    SELECT 1 FROM incidents_incident i
+    WHERE i.deleted_at IS NULL AND (%(team)s::bigint IS NULL OR i.team_id = %(team)s::bigint)))
+"""
+
+# The team page only: recurring factor categories and follow-up completion.
+TEAM = """
+UNION ALL
+SELECT 'recurring', json_build_array(service.name, category.name,
+    json_agg(recurring.incident_id ORDER BY recurring.started_at, recurring.incident_id),
+    (MIN(recurring.started_at) AT TIME ZONE 'UTC')::date,
+    (MAX(recurring.started_at) AT TIME ZONE 'UTC')::date)
+FROM (
+    -- The incident-service links with a published postmortem's factor of a category that
+    -- shows in another incident of the same service at most 90 days apart.
+    SELECT DISTINCT a.incident_id, a.service_id, a.category_id, a.started_at
+    FROM links a
+    WHERE EXISTS (
+        SELECT 1 FROM links b
+        WHERE b.service_id = a.service_id AND b.category_id = a.category_id
+            AND b.incident_id <> a.incident_id
+            AND b.started_at >= a.started_at - interval '90 days'
+            AND b.started_at <= a.started_at + interval '90 days'
+    )
+) recurring
+JOIN incidents_service service ON service.id = recurring.service_id
+JOIN postmortems_factorcategory category ON category.id = recurring.category_id
+GROUP BY service.id, category.id
+UNION ALL
+-- Follow-up completion of the team's follow-ups created in the period, and those open now.
+SELECT 'completion', json_build_array(
+    COUNT(*) FILTER (WHERE created AND a.status = 'done' AND a.due_date IS NOT NULL
+        AND (a.completed_at AT TIME ZONE %(viewer_zone)s)::date <= a.due_date),
+    COUNT(*) FILTER (WHERE created AND a.due_date IS NOT NULL AND (a.status = 'done'
+        OR (a.status IN ('open', 'in_progress') AND a.due_date < %(today)s))),
+    COUNT(*) FILTER (WHERE created AND a.status IN ('open', 'in_progress')),
+    COUNT(*) FILTER (WHERE created AND a.status IN ('open', 'in_progress')
+        AND a.due_date < %(today)s),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY
+        (EXTRACT(EPOCH FROM a.completed_at - a.created_at) * 1000000)::bigint)
+        FILTER (WHERE created AND a.status = 'done'),
+    COUNT(*) FILTER (WHERE a.status IN ('open', 'in_progress')))
+FROM (
+    SELECT a.*, a.created_at >= %(trend_start)s AND a.created_at < %(trend_end_before)s
+        AS created
+    FROM followups_actionitem a
+    JOIN incidents_incident i ON i.id = a.incident_id
+    WHERE a.deleted_at IS NULL AND NOT i.is_drill AND a.team_id = %(team)s::bigint
+) a
+UNION ALL
+-- Follow-ups per published postmortem (those in the bin too, as the page counts them).
+SELECT 'per postmortem', json_build_array(COUNT(DISTINCT p.id), COUNT(a.id))
+FROM postmortems_postmortem p
+JOIN incidents_incident i ON i.id = p.incident_id
+LEFT JOIN followups_actionitem a ON a.postmortem_id = p.id
+WHERE p.deleted_at IS NULL AND p.status = 'published' AND NOT i.is_drill
+    AND i.team_id = %(team)s::bigint
+    AND p.published_at >= %(trend_start)s AND p.published_at < %(trend_end_before)s
+"""
+
+# One row per (incident, service, factor) of the incidents in the trends with a published
+# postmortem: what the team page's recurrences are found in.
+LINKS = """,
+links AS (
+    SELECT l.incident_id, l.service_id, f.category_id, i.started_at
+    FROM incidents i
+    JOIN incidents_incident_services l ON l.incident_id = i.id
+    JOIN postmortems_postmortem p ON p.incident_id = i.id
+        AND p.status = 'published' AND p.deleted_at IS NULL
+    JOIN postmortems_contributingfactor f ON f.postmortem_id = p.id
+    WHERE i.in_trends
+)
+"""
+
+# The organisation page only: each team against its own previous period, in name order.
+ORGANISATION = """
+UNION ALL
+SELECT 'team trends', json_build_array(t.name,
+    COALESCE(d.succeeded_now, 0), COALESCE(d.succeeded_before, 0),
+    COALESCE(d.total_now, 0), COALESCE(d.total_before, 0),
+    COALESCE(d.failed_now, 0), COALESCE(d.failed_before, 0),
+    COALESCE(n.now, 0), COALESCE(n.before, 0), ROW_NUMBER() OVER (ORDER BY t.name))
+FROM incidents_team t
+LEFT JOIN (
+    SELECT team_id,
+        COUNT(*) FILTER (WHERE period = 'current' AND outcome = 'succeeded') AS succeeded_now,
+        COUNT(*) FILTER (WHERE period = 'previous' AND outcome = 'succeeded')
+            AS succeeded_before,
+        COUNT(*) FILTER (WHERE period = 'current') AS total_now,
+        COUNT(*) FILTER (WHERE period = 'previous') AS total_before,
+        COUNT(*) FILTER (WHERE period = 'current' AND failed) AS failed_now,
+        COUNT(*) FILTER (WHERE period = 'previous' AND failed) AS failed_before
+    FROM deployments WHERE period IS NOT NULL GROUP BY team_id
+) d ON d.team_id = t.id
+LEFT JOIN (
+    SELECT team_id, COUNT(*) FILTER (WHERE period = 'current') AS now,
+        COUNT(*) FILTER (WHERE period = 'previous') AS before
+    FROM incidents WHERE period IS NOT NULL GROUP BY team_id
+) n ON n.team_id = t.id
+"""
+
+TEAM_PAGE = SAMPLES + LINKS + FOUR_KEYS + TRENDS + TEAM
+ORGANISATION_PAGE = SAMPLES + FOUR_KEYS + TRENDS + ORGANISATION
