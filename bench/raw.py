@@ -24,9 +24,13 @@ from datetime import time as midnight_time
 from django.db import connection
 from django.utils import timezone
 
+from culture.models import Kind, quarter_label
+from culture.selectors import minimum_responses
 from incidents.models import Severity, Team
+from learning.export import Series
 from learning.metrics import frequency_bucket, lead_time_bucket
 from learning.periods import Period
+from learning.views import Chart
 
 from .pages import _percentile
 from .raw_sql import ORGANISATION_PAGE, TEAM_PAGE
@@ -34,6 +38,7 @@ from .raw_sql import ORGANISATION_PAGE, TEAM_PAGE
 TEAM_PAGE_NAME = "team learning page"
 ORGANISATION_PAGE_NAME = "organisation learning page"
 SPARKLINE_WEEKS = 12
+CULTURE_QUARTERS = 4
 MICROSECONDS_PER_HOUR = 3_600_000_000
 MICROSECONDS_PER_DAY = 86_400_000_000
 WHY_NOT_SQLITE = (
@@ -76,6 +81,31 @@ def parameters(*, period: Period, team: Team | None) -> dict:
         "trend_start": _viewer_midnight(period.start),
         "trend_end_before": _viewer_midnight(period.end + timedelta(days=1)),
         "today": timezone.localdate(),
+        "now": timezone.now(),
+        **_culture_parameters(period),
+    }
+
+
+def culture_quarters(period: Period) -> list[Period]:
+    """The calendar quarters of the culture section: the four up to the period's end."""
+    quarters = [Period.quarter_of(period.end)]
+    while len(quarters) < CULTURE_QUARTERS:
+        quarters.insert(0, quarters[0].previous())
+    return quarters
+
+
+def _culture_parameters(period: Period) -> dict:
+    quarters = culture_quarters(period)
+    first, last = quarters[0], quarters[-1]
+    return {
+        "culture_first_quarter": first.start,
+        "culture_last_quarter": last.start,
+        # Recurrences are found among the incidents that started in the quarters as the
+        # trends cut days (the viewer's zone), and counted in a quarter by the configured one.
+        "culture_start": _viewer_midnight(first.start),
+        "culture_end_before": _viewer_midnight(last.end + timedelta(days=1)),
+        "quarters_start": first.start_at,
+        "quarters_end_before": last.end_before,
     }
 
 
@@ -329,13 +359,70 @@ def _team_trends(rows: dict, period: Period) -> list[list]:
     return table
 
 
+def _culture(rows: dict, period: Period, team: Team | None) -> dict[str, list[list]]:
+    """The culture section's tables: per quarter, the responses (or why none show), each
+    statement's mean, the generative-culture score and what was learned beside them."""
+    quarters = culture_quarters(period)
+    minimum = minimum_responses()
+    today = timezone.localdate()
+    sizes: dict[tuple, dict] = {}
+    for kind, quarter, team_pk, size in rows.get("culture sizes", []):
+        sizes.setdefault((kind, quarter), {})[team_pk] = size
+    sums = {
+        (kind, quarter, statement): (total, answered)
+        for kind, quarter, statement, total, answered in rows.get("culture answers", [])
+    }
+    survey_closed = dict(rows.get("survey closed", []))
+    published = dict(rows.get("published per quarter", []))
+    done = dict(rows.get("done per quarter", []))
+    came_back = dict(rows.get("came back", []))
+    tables = {}
+    for kind in [Kind.PULSE] if team is not None else [Kind.PULSE, Kind.SURVEY]:
+        table = []
+        for quarter in quarters:
+            start = quarter.start.isoformat()
+            ended = quarter.end < today
+            closed = survey_closed.get(start, ended) if kind == Kind.SURVEY else ended
+            group = sizes.get((kind.value, start), {})
+            if team is not None:
+                large_enough = group.get(team.pk, 0) >= minimum
+                size = group.get(team.pk, 0)
+            else:
+                # Small teams together must not be few, or the organisation would reveal them.
+                small = sum(n for key, n in group.items() if key is not None and n < minimum)
+                size = sum(group.values())
+                large_enough = size >= minimum and (small == 0 or small >= minimum)
+            shown = closed and large_enough
+            means = []
+            for statement in kind.statements:
+                total, answered = sums.get((kind.value, start, statement.key), (0, 0))
+                means.append(total / answered if shown and answered else None)
+            known = [mean for mean in means if mean is not None]
+            hidden = f"Fewer than {minimum}" if closed else "Still open"
+            table.append(
+                [
+                    quarter_label(quarter.start),
+                    size if shown else hidden,
+                    *[_rounded(mean, 2) for mean in means],
+                    _rounded(sum(known) / len(known), 2) if known else None,
+                    published.get(start, 0),
+                    done.get(start, 0),
+                    came_back.get(start, 0),
+                ]
+            )
+        tables[f"culture-{kind.value}"] = table
+    return tables
+
+
 def raw_numbers(*, period: Period, team: Team | None = None) -> dict:
     """Every number of the team's (or the organisation's) learning page for `period`, named as
     `page_numbers` names them, from the page's one hand-written statement."""
     rows = raw_rows(period=period, team=team)
     numbers = _headlines(rows, period)
     numbers.update(_flat("four-keys-weekly", _weekly(rows, period)))
-    sections = _trends(rows, period) | (_team_only(rows) if team is not None else {})
+    sections = _trends(rows, period) | _culture(rows, period, team)
+    if team is not None:
+        sections |= _team_only(rows)
     for name, value in sections.items():
         numbers.update(_flat(name, value))
     if team is None:
@@ -359,45 +446,44 @@ def _flat(name: str, rows: list) -> dict:
     return cells
 
 
-def page_numbers(context) -> dict:
-    """Every number a rendered learning page shows, from its template context, named as
-    `raw_numbers` names them."""
+def page_numbers(response) -> dict:
+    """Every number a learning page rendered by the test client shows, from its templates'
+    contexts, named as `raw_numbers` names them: its headline figures, every table (Series) of
+    the page, and the culture section's."""
+    page = next(context for context in response.context if "headlines" in context)
+    culture = next(context for context in response.context if "not_enough" in context)
     numbers = {}
-    for headline in context["headlines"]:
+    for headline in page["headlines"]:
         figures = [(headline.name, headline.figure)]
         if headline.p90 is not None:
             figures.append((f"{headline.name}, 90th percentile", headline.p90))
         for name, figure in figures:
-            numbers.update(
-                {
-                    name: figure.value,
-                    f"{name}, previous period": figure.previous,
-                    f"{name}, n": figure.count,
-                    f"{name}, DORA bucket": figure.bucket,
-                }
-            )
-    recovery = context["keys"].failed_deployment_recovery_time.median
-    numbers.update(
-        {
-            "Failed deployment recovery time": recovery.value,
-            "Failed deployment recovery time, previous period": recovery.previous,
-            "Failed deployment recovery time, n": recovery.count,
-            "Failed deployment recovery time, DORA bucket": recovery.bucket,
-        }
-    )
-    series = [context["weekly"], context["health"]]
-    series += [chart.series for chart in context["charts"].values()]
-    series += [
-        context[name] for name in ("recurring", "completion", "team_trends") if name in context
-    ]
-    for one in series:
-        numbers.update(_flat(one.name, one.rows))
-    factors = context["charts"]["factors"].series
-    numbers["factor-categories, categories"] = factors.header[1:]
-    if "open_followups" in context:
-        numbers["open follow-ups"] = context["open_followups"]
-    numbers["nothing yet"] = context["nothing_yet"]
+            numbers.update(_figure(name, figure))
+    recovery = page["keys"].failed_deployment_recovery_time.median
+    numbers.update(_figure("Failed deployment recovery time", recovery))
+    tables = []
+    for value in page.flatten().values():
+        if isinstance(value, Series):
+            tables.append(value)
+        elif isinstance(value, dict) and all(isinstance(one, Chart) for one in value.values()):
+            tables.extend(chart.series for chart in value.values())
+    tables.extend(chart["series"] for chart in culture["charts"])
+    for table in tables:
+        numbers.update(_flat(table.name, table.rows))
+    numbers["factor-categories, categories"] = page["charts"]["factors"].series.header[1:]
+    if "open_followups" in page:
+        numbers["open follow-ups"] = page["open_followups"]
+    numbers["nothing yet"] = page["nothing_yet"]
     return numbers
+
+
+def _figure(name: str, figure) -> dict:
+    return {
+        name: figure.value,
+        f"{name}, previous period": figure.previous,
+        f"{name}, n": figure.count,
+        f"{name}, DORA bucket": figure.bucket,
+    }
 
 
 # -- Timing ---------------------------------------------------------------------------------

@@ -64,13 +64,16 @@ incidents AS (
         CASE WHEN i.started_at >= %(weeks_start)s AND i.started_at < %(end_before)s THEN
             ((i.started_at AT TIME ZONE %(zone)s)::date - %(weeks_first_day)s::date) / 7
         END AS week,
-        i.started_at >= %(trend_start)s AND i.started_at < %(trend_end_before)s AS in_trends
+        i.started_at >= %(trend_start)s AND i.started_at < %(trend_end_before)s AS in_trends,
+        i.started_at >= %(culture_start)s AND i.started_at < %(culture_end_before)s
+            AS in_culture
     FROM incidents_incident i
     LEFT JOIN incidents_deployment cause ON cause.id = i.caused_by_deployment_id
     -- Drills and incidents in the bin count nowhere.
     WHERE NOT i.is_drill AND i.deleted_at IS NULL
-        AND i.started_at >= LEAST(%(previous_start)s, %(weeks_start)s, %(trend_start)s)
-        AND i.started_at < GREATEST(%(end_before)s, %(trend_end_before)s)
+        AND i.started_at
+            >= LEAST(%(previous_start)s, %(weeks_start)s, %(trend_start)s, %(culture_start)s)
+        AND i.started_at < GREATEST(%(end_before)s, %(trend_end_before)s, %(culture_end_before)s)
         AND (%(team)s::bigint IS NULL OR i.team_id = %(team)s::bigint)
 )
 """
@@ -230,18 +233,82 @@ WHERE p.deleted_at IS NULL AND p.status = 'published' AND NOT i.is_drill
     AND p.published_at >= %(trend_start)s AND p.published_at < %(trend_end_before)s
 """
 
-# One row per (incident, service, factor) of the incidents in the trends with a published
-# postmortem: what the team page's recurrences are found in.
+# One row per (incident, service, factor) of the incidents with a published postmortem in the
+# trends' period (links) and in the culture section's quarters (culture_links): what
+# recurrences are found in.
 LINKS = """,
-links AS (
-    SELECT l.incident_id, l.service_id, f.category_id, i.started_at
+all_links AS (
+    SELECT l.incident_id, l.service_id, f.category_id, i.started_at, i.in_trends, i.in_culture
     FROM incidents i
     JOIN incidents_incident_services l ON l.incident_id = i.id
     JOIN postmortems_postmortem p ON p.incident_id = i.id
         AND p.status = 'published' AND p.deleted_at IS NULL
     JOIN postmortems_contributingfactor f ON f.postmortem_id = p.id
-    WHERE i.in_trends
-)
+    WHERE i.in_trends OR i.in_culture
+),
+links AS (SELECT * FROM all_links WHERE in_trends),
+culture_links AS (SELECT * FROM all_links WHERE in_culture)
+"""
+
+# The culture section of both pages, for the four quarters up to the period's end: the size of
+# each (kind, quarter, team) group of responses, the answers' sums per statement, whether each
+# quarter's survey has closed, and beside them what was learned each quarter.
+CULTURE = """
+UNION ALL
+SELECT 'culture sizes', json_build_array(r.kind, r.quarter, r.team_id, COUNT(*))
+FROM culture_response r
+WHERE r.quarter >= %(culture_first_quarter)s AND r.quarter <= %(culture_last_quarter)s
+    AND (r.kind = 'pulse' OR %(team)s::bigint IS NULL)
+GROUP BY r.kind, r.quarter, r.team_id
+UNION ALL
+SELECT 'culture answers', json_build_array(r.kind, r.quarter, a.statement, SUM(a.value),
+    COUNT(*))
+FROM culture_answer a
+JOIN culture_response r ON r.id = a.response_id
+WHERE r.quarter >= %(culture_first_quarter)s AND r.quarter <= %(culture_last_quarter)s
+    AND (r.kind = 'pulse' OR %(team)s::bigint IS NULL)
+    AND (%(team)s::bigint IS NULL OR r.team_id = %(team)s::bigint)
+GROUP BY r.kind, r.quarter, a.statement
+UNION ALL
+SELECT 'survey closed', json_build_array(s.quarter, s.closes_at <= %(now)s)
+FROM culture_survey s
+WHERE s.quarter >= %(culture_first_quarter)s AND s.quarter <= %(culture_last_quarter)s
+    AND %(team)s::bigint IS NULL
+UNION ALL
+SELECT 'published per quarter', json_build_array(
+    date_trunc('quarter', p.published_at AT TIME ZONE %(zone)s)::date, COUNT(*))
+FROM postmortems_postmortem p
+JOIN incidents_incident i ON i.id = p.incident_id
+WHERE p.deleted_at IS NULL AND p.status = 'published' AND NOT i.is_drill
+    AND p.published_at >= %(quarters_start)s AND p.published_at < %(quarters_end_before)s
+    AND (%(team)s::bigint IS NULL OR i.team_id = %(team)s::bigint)
+GROUP BY date_trunc('quarter', p.published_at AT TIME ZONE %(zone)s)
+UNION ALL
+-- Follow-ups done, drills' too, as the culture section counts them.
+SELECT 'done per quarter', json_build_array(
+    date_trunc('quarter', a.completed_at AT TIME ZONE %(zone)s)::date, COUNT(*))
+FROM followups_actionitem a
+WHERE a.deleted_at IS NULL AND a.status = 'done'
+    AND a.completed_at >= %(quarters_start)s AND a.completed_at < %(quarters_end_before)s
+    AND (%(team)s::bigint IS NULL OR a.team_id = %(team)s::bigint)
+GROUP BY date_trunc('quarter', a.completed_at AT TIME ZONE %(zone)s)
+UNION ALL
+-- The (service, factor category) pairs that came back in a quarter: in an incident at most 90
+-- days after an earlier one (by start, then id) of the same service and category.
+SELECT 'came back', json_build_array(quarter, COUNT(*))
+FROM (
+    SELECT DISTINCT date_trunc('quarter', a.started_at AT TIME ZONE %(zone)s)::date AS quarter,
+        a.service_id, a.category_id
+    FROM culture_links a
+    WHERE a.started_at >= %(quarters_start)s AND a.started_at < %(quarters_end_before)s
+        AND EXISTS (
+            SELECT 1 FROM culture_links b
+            WHERE b.service_id = a.service_id AND b.category_id = a.category_id
+                AND (b.started_at, b.incident_id) < (a.started_at, a.incident_id)
+                AND a.started_at - b.started_at <= interval '90 days'
+        )
+) came_back
+GROUP BY quarter
 """
 
 # The organisation page only: each team against its own previous period, in name order.
@@ -271,5 +338,5 @@ LEFT JOIN (
 ) n ON n.team_id = t.id
 """
 
-TEAM_PAGE = SAMPLES + LINKS + FOUR_KEYS + TRENDS + TEAM
-ORGANISATION_PAGE = SAMPLES + FOUR_KEYS + TRENDS + ORGANISATION
+TEAM_PAGE = SAMPLES + LINKS + FOUR_KEYS + TRENDS + CULTURE + TEAM
+ORGANISATION_PAGE = SAMPLES + LINKS + FOUR_KEYS + TRENDS + CULTURE + ORGANISATION

@@ -12,6 +12,7 @@ from django.utils import timezone
 from bench import raw
 from bench.organisation import Builder, Size
 from bench.pages import viewer_client
+from culture.models import Answer, Kind, Response, Survey
 from followups.models import ActionItem
 from incidents.models import Incident, Team
 from learning.periods import Period
@@ -129,6 +130,32 @@ def _edges(team: Team) -> None:
     ActionItem.all_objects.filter(pk=binned_item.pk).update(deleted_at=at(day, 23, 55))
 
 
+def _responses(kind: Kind, quarter: Period, team: Team | None, count: int) -> None:
+    for number in range(count):
+        response = Response.objects.create(kind=kind, team=team, quarter=quarter.start)
+        for position, statement in enumerate(kind.statements):
+            Answer.objects.create(
+                response=response, statement=statement.key, value=1 + (number + position) % 5
+            )
+
+
+def _culture(team: Team, other: Team) -> None:
+    """Pulse answers of the last quarters, shown for a team (enough answers), hidden for
+    another (too few, and then the organisation's too), and still open this quarter; a closed
+    survey and an open one."""
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    this = Period.quarter_of(today)
+    last, before = this.previous(), this.previous().previous()
+    _responses(Kind.PULSE, before, team, 5)
+    _responses(Kind.PULSE, before, other, 5)
+    _responses(Kind.PULSE, last, team, 6)
+    _responses(Kind.PULSE, last, other, 2)
+    _responses(Kind.PULSE, this, team, 5)
+    for quarter, closes in ((last, last.end_before), (this, this.end_before)):
+        Survey.objects.create(quarter=quarter.start, closes_at=closes)
+        _responses(Kind.SURVEY, quarter, None, 7)
+
+
 @pytest.fixture
 def organisation(db):
     ensure_builtin_rows()
@@ -136,6 +163,7 @@ def organisation(db):
     Builder(size=SMALL, now=now, seed=3).build()
     team = Team.objects.order_by("pk").first()
     _edges(team)
+    _culture(team, Team.objects.order_by("pk")[1])
     cache.clear()
     return team
 
@@ -155,7 +183,7 @@ def _differences(page: dict, reference: dict) -> dict:
 def _assert_agrees(url: str, team: Team | None) -> dict:
     response = viewer_client().get(url)
     assert response.status_code == 200
-    page = raw.page_numbers(response.context)
+    page = raw.page_numbers(response)
     reference = raw.raw_numbers(period=_last_30_days(), team=team)
     assert not _differences(page, reference)
     return page
@@ -171,6 +199,8 @@ def test_the_team_statement_computes_every_number_of_the_team_page(organisation)
     assert page["recurring-factors: rows"] > 0
     assert page["open follow-ups"] > 0
     assert page["factor-categories, categories"]
+    assert page["culture-pulse: rows"] == 4
+    assert [row for row in page if row.startswith("culture-pulse[") and row.endswith("][1]")]
 
 
 def test_the_organisation_statement_computes_every_number_of_the_organisation_page(
@@ -180,6 +210,7 @@ def test_the_organisation_statement_computes_every_number_of_the_organisation_pa
 
     assert page["team-trends: rows"] == Team.objects.count()
     assert page["Rework rate"] > 0
+    assert page["culture-survey: rows"] == 4
 
 
 @pytest.mark.parametrize("zone", ["Pacific/Auckland", "America/Los_Angeles"])
@@ -202,7 +233,7 @@ def test_a_team_without_history_has_no_figures(organisation):
 
 def test_a_number_the_statement_misses_is_a_difference(organisation):
     response = viewer_client().get("/learning/")
-    page = raw.page_numbers(response.context)
+    page = raw.page_numbers(response)
     reference = raw.raw_numbers(period=_last_30_days())
     del reference["Rework rate"]
     reference["team-trends[0][5]"] += 1
