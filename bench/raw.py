@@ -4,13 +4,17 @@ tables, with no ORM, no cache and no stored weekly figures. The team page's: the
 rework rate of the period and the previous one with their counts, 90th percentiles and DORA
 buckets, failed deployment recovery time, the twelve weeks behind the sparklines, incidents
 per week by severity, restore times per quarter, contributing-factor categories per month,
-blameful wording per month, recurring factor categories, postmortem health, follow-up
-completion and open follow-ups. The organisation page's: the same but the team's follow-ups
-and recurrences, and each team against its own previous period.
+blameful wording per month, postmortem health, recurring factor categories, follow-up
+completion, open follow-ups, and the culture pulse of the last four quarters with what was
+learned beside it. The organisation page's: the same but the team's follow-ups and
+recurrences, plus the culture survey and each team against its own previous period.
 
     time_raw(repetitions) -> {page name: {"median_ms": ..., "p95_ms": ...}}
-    raw_numbers(page=..., period=..., team=...) -> {name: number}, comparable with
-    page_numbers(response.context), which reads the same names from the rendered page.
+    raw_numbers(period=..., team=...) -> {name: number}, equal to
+    page_numbers(response), which reads the same names from the page the test client rendered.
+
+The viewer is one who may see every incident (the benchmark's): the reference names private
+incidents like any other.
 
 PostgreSQL only (percentile_cont, AT TIME ZONE, json_build_array): on SQLite `time_raw`
 measures nothing and the benchmark's table says why."""
@@ -45,8 +49,6 @@ WHY_NOT_SQLITE = (
     "the hand-written reference queries are PostgreSQL-only"
     " (percentile_cont, AT TIME ZONE, json_build_array)"
 )
-
-
 DESCRIPTION = (
     "one hand-written SQL statement per learning page computing every number it shows"
     " (bench/raw.py)"
