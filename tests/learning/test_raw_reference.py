@@ -79,7 +79,9 @@ def _edges(team: Team) -> None:
     incident(service, at(day, 16), restored=at(day, 16, 5), caused_by=staging)
     incident(service, at(day, 17), restored=None, caused_by=failed)
     drill = incident(service, at(day, 18), restored=at(day, 19), is_drill=True)
-    binned = incident(service, at(day, 20), restored=at(day, 21))
+    # In the bin: neither its cause fails nor its fix is rework.
+    cause_of_binned = deploy(service, at(day, 19), first_commit_at=at(day, 18))
+    binned = incident(service, at(day, 20), restored=at(day, 21), caused_by=cause_of_binned)
     deploy(service, at(day + timedelta(days=1), 9), remediates=caused, first_commit_at=at(day, 8))
     deploy(service, at(day + timedelta(days=1), 10), remediates=drill, first_commit_at=at(day, 8))
     deploy(service, at(day + timedelta(days=1), 11), remediates=binned, first_commit_at=at(day, 8))
