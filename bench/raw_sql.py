@@ -225,11 +225,11 @@ FROM (
     WHERE a.deleted_at IS NULL AND NOT i.is_drill AND a.team_id = %(team)s::bigint
 ) a
 UNION ALL
--- Follow-ups per published postmortem (those in the bin too, as the page counts them).
+-- Follow-ups per published postmortem.
 SELECT 'per postmortem', json_build_array(COUNT(DISTINCT p.id), COUNT(a.id))
 FROM postmortems_postmortem p
 JOIN incidents_incident i ON i.id = p.incident_id
-LEFT JOIN followups_actionitem a ON a.postmortem_id = p.id
+LEFT JOIN followups_actionitem a ON a.postmortem_id = p.id AND a.deleted_at IS NULL
 WHERE p.deleted_at IS NULL AND p.status = 'published' AND NOT i.is_drill
     AND i.team_id = %(team)s::bigint
     AND p.published_at >= %(trend_start)s AND p.published_at < %(trend_end_before)s

@@ -169,6 +169,18 @@ def test_items_per_postmortem_counts_published_postmortems_without_follow_ups_to
     assert statistics.items_per_postmortem == 1.5
 
 
+def test_items_per_postmortem_leaves_follow_ups_in_the_bin_out(incident):
+    created = at(date(2026, 5, 1))
+    postmortem = postmortem_of(incident, published=at(date(2026, 5, 2)))
+    item(incident, created=created, postmortem=postmortem)
+    binned = item(incident, created=created, postmortem=postmortem)
+    ActionItem.all_objects.filter(pk=binned.pk).update(deleted_at=at(date(2026, 5, 3)))
+
+    statistics = completion_statistics(today=TODAY)
+
+    assert (statistics.postmortem_items, statistics.postmortems) == (1, 1)
+
+
 def test_a_team_sees_its_own_items_and_the_organisation_sees_all(incident, bob, search):
     closed_after(incident, 1)
     closed_after(incident, 3)
