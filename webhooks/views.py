@@ -21,6 +21,7 @@ from .forms import AssignForm, EndpointForm, RouteForm, SecretForm
 from .models import Delivery, Endpoint, Kind, Route
 from .payloads import AlreadyRecordedElsewhere, PayloadError
 from .signatures import SignatureError, verify
+from .tasks import apply_queued_deliveries, ask_for_drain
 
 ENDPOINTS_PER_PAGE = 25
 DELIVERIES_PER_PAGE = 25
@@ -60,10 +61,15 @@ def _parse_json(body: bytes) -> dict | JsonResponse:
 @login_not_required
 @never_cache
 def receive(request, kind: str, token: str):
-    """A tool's delivery: checked (size, signature, format) before anything is written, then
-    logged and applied in one transaction. Answers JSON: processed, unrouted (kept in the
-    team's inbox), ignored, or duplicate for a delivery received before; 409, with nothing
-    written, for a deployment another team recorded."""
+    """A tool's delivery: checked (size, signature, format) before anything is written.
+
+    With a Celery broker (production), it is then recorded, queued, and answered 202 queued
+    (200 duplicate for a delivery received before); a worker applies it (webhooks/tasks.py),
+    and what came of it, refusals included, is the delivery's status in the endpoint's log.
+
+    Without one, it is logged and applied in one transaction, and the answer says what came
+    of it: processed, unrouted (kept in the team's inbox), ignored, or duplicate; 409, with
+    nothing written, for a deployment another team recorded; 422 for invalid values."""
     if request.method != "POST":
         response = _error(405, "Webhooks are sent with POST.")
         response["Allow"] = "POST"
@@ -89,7 +95,12 @@ def receive(request, kind: str, token: str):
         event = ADAPTERS[endpoint.kind].parse(
             payload, event_type=event_type, delivery_id=delivery_id
         )
-        with acting_as(f"webhook {endpoint.kind} '{endpoint.name}'"):
+    except PayloadError as error:
+        return _error(UNPROCESSABLE, str(error))
+    if not apply_queued_deliveries.app.conf.task_always_eager:
+        return _queue(endpoint, body, event)
+    try:
+        with acting_as(services.sender(endpoint)):
             delivery, new = services.delivery_receive(
                 endpoint=endpoint, payload=payload, body=body.decode("utf-8"), event=event
             )
@@ -110,6 +121,13 @@ def receive(request, kind: str, token: str):
     if delivery.deployment is not None:
         answer["deployment"] = delivery.deployment.pk
     return JsonResponse(answer, status=202 if delivery.status == Delivery.Status.UNROUTED else 200)
+
+
+def _queue(endpoint: Endpoint, body: bytes, event) -> JsonResponse:
+    if not services.delivery_queue(endpoint=endpoint, body=body.decode("utf-8"), event=event):
+        return JsonResponse({"status": "duplicate", "delivery": event.delivery_id})
+    ask_for_drain()
+    return JsonResponse({"status": "queued", "delivery": event.delivery_id}, status=202)
 
 
 def _fields(error: ValidationError) -> dict:
