@@ -5,9 +5,9 @@ again at a tenth of the history to show how each figure grows.
                     [--redis-db 10] [--output bench-results.json]
 
 Each size runs in its own processes: one builds, a fresh one measures (so the memory figure is a
-web process's, not the builder's), and a third posts webhooks to gunicorn, with a Celery worker applying them through Redis (on
-127.0.0.1:6379, database --redis-db). PostgreSQL is used
-when DATABASE_URL names it."""
+web process's, not the builder's), and a third posts webhooks to gunicorn, with a Celery worker
+applying them through Redis (on 127.0.0.1:6379, database --redis-db). PostgreSQL is used when
+DATABASE_URL names it."""
 
 import argparse
 import json

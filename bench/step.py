@@ -56,7 +56,8 @@ def main() -> None:
     else:
         from .ingest import measure_ingestion
 
-        print(json.dumps({"ingestion": measure_ingestion(options.requests, options.target, options.redis_db)}))
+        measured = measure_ingestion(options.requests, options.target, options.redis_db)
+        print(json.dumps({"ingestion": measured}))
 
 
 if __name__ == "__main__":

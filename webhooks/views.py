@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.cache import never_cache
@@ -74,7 +75,8 @@ def receive(request, kind: str, token: str):
         response = _error(405, "Webhooks are sent with POST.")
         response["Allow"] = "POST"
         return response
-    endpoint = Endpoint.objects.select_related("team").filter(kind=kind, token=token).first()
+    queued = not apply_queued_deliveries.app.conf.task_always_eager
+    endpoint = selectors.receiving_endpoint(kind=kind, token=token, cached=queued)
     if endpoint is None:
         return _error(404, "No webhook endpoint at this address.")
     body = _read_body(request)
@@ -97,7 +99,7 @@ def receive(request, kind: str, token: str):
         )
     except PayloadError as error:
         return _error(UNPROCESSABLE, str(error))
-    if not apply_queued_deliveries.app.conf.task_always_eager:
+    if queued:
         return _queue(endpoint, body, event)
     try:
         with acting_as(services.sender(endpoint)):
@@ -124,7 +126,12 @@ def receive(request, kind: str, token: str):
 
 
 def _queue(endpoint: Endpoint, body: bytes, event) -> JsonResponse:
-    if not services.delivery_queue(endpoint=endpoint, body=body.decode("utf-8"), event=event):
+    try:
+        new = services.delivery_queue(endpoint=endpoint, body=body.decode("utf-8"), event=event)
+    except IntegrityError:
+        # The endpoint was deleted after this request took it from the cache.
+        return _error(404, "No webhook endpoint at this address.")
+    if not new:
         return JsonResponse({"status": "duplicate", "delivery": event.delivery_id})
     ask_for_drain()
     return JsonResponse({"status": "queued", "delivery": event.delivery_id}, status=202)

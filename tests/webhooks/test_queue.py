@@ -291,3 +291,23 @@ def test_two_drains_at_once_apply_each_delivery_once(transactional_db, generic):
     assert Deployment.objects.count() == 60
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.PROCESSED}
     assert not Incident.objects.exists()
+
+
+def test_a_new_secret_stops_the_old_one_at_once_though_the_endpoint_is_cached(
+    transactional_db, queued, generic
+):
+    assert generic.post(deployment(1)).status_code == 202
+
+    new_secret = services.endpoint_rotate_secret(endpoint=generic.endpoint)
+
+    assert generic.post(deployment(2)).status_code == 401
+    generic.secret = new_secret
+    assert generic.post(deployment(3)).status_code == 202
+
+
+def test_a_deleted_endpoint_is_gone_at_once_though_it_was_cached(transactional_db, queued, generic):
+    assert generic.post(deployment(1)).status_code == 202
+
+    services.endpoint_delete(endpoint=generic.endpoint)
+
+    assert generic.post(deployment(2)).status_code == 404
