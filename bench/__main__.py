@@ -2,11 +2,12 @@
 again at a tenth of the history to show how each figure grows.
 
     python -m bench [--fraction 1.0] [--repetitions 30] [--requests 2000] [--target webhook|api]
-                    [--output bench-results.json]
+                    [--redis-db 10] [--output bench-results.json]
 
 Each size runs in its own processes: one builds, a fresh one measures (so the memory figure is a
-web process's, not the builder's), and a third posts webhooks to gunicorn. PostgreSQL is used
-when DATABASE_URL names it."""
+web process's, not the builder's), and a third posts webhooks to gunicorn, with a Celery worker
+applying them through Redis (on 127.0.0.1:6379, database --redis-db). PostgreSQL is used when
+DATABASE_URL names it."""
 
 import argparse
 import json
@@ -42,6 +43,12 @@ def main() -> None:
     parser.add_argument(
         "--target", choices=["webhook", "api"], help="how deployments come in (default: webhook)"
     )
+    parser.add_argument(
+        "--redis-db",
+        type=int,
+        default=10,
+        help="Redis database (on 127.0.0.1:6379) for the webhooks' broker and cache",
+    )
     options = parser.parse_args()
 
     from .database import bench_database_url
@@ -56,7 +63,15 @@ def main() -> None:
         print(f"{label}: built {built['rows']} in {built['seconds']} s", file=sys.stderr)
         measured = _child("measure", "--repetitions", str(options.repetitions), env=env)
         target = ["--target", options.target] if options.target else []
-        ingested = _child("ingest", "--requests", str(options.requests), *target, env=env)
+        ingested = _child(
+            "ingest",
+            "--requests",
+            str(options.requests),
+            "--redis-db",
+            str(options.redis_db),
+            *target,
+            env=env,
+        )
         results[label] = {"fraction": fraction, "build": built, **measured, **ingested}
     Path(options.output).write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))

@@ -45,11 +45,16 @@ def _ingestion(full: dict, tenth: dict) -> list[str]:
             f" (growth {_ratio(tenth_run.get('requests_per_second'), run['requests_per_second'])}"
             " in time per request)"
         )
+    lines.append(f"  accepted / do-nothing view: ×{ingestion['ratio']:.2f}")
+    if applied := ingestion.get("applied"):
+        drained = "" if applied["drained"] else " (NOT drained: gave up waiting)"
+        lines.append(
+            f"  applied by the Celery worker, end to end: {applied['requests_per_second']:.1f}"
+            f" deliveries/s; the queue drained {applied['drain_seconds']:.1f} s after the last"
+            f" answer{drained}"
+        )
     once = "each exactly once" if ingestion["recorded_exactly_once"] else "NOT each exactly once"
-    lines.append(
-        f"  ingestion / do-nothing view: ×{ingestion['ratio']:.2f};"
-        f" {ingestion['posted']} posted, {ingestion['recorded']} recorded, {once}"
-    )
+    lines.append(f"  {ingestion['posted']} posted, {ingestion['recorded']} recorded, {once}")
     lines.append(f"  peak memory of a gunicorn worker: {ingestion['worker_peak_memory_mb']:.0f} MB")
     return lines
 

@@ -23,11 +23,23 @@ def free_port() -> int:
 class Server:
     """gunicorn serving Debrief in `settings` (by default the benchmark's, with its URLs),
     with database connections kept between requests; `workers` processes of `threads`
-    threads each."""
+    threads each, in this process's environment with `environment`'s changes."""
 
-    def __init__(self, *, workers: int, threads: int, settings: str = "bench.settings"):
+    def __init__(
+        self,
+        *,
+        workers: int,
+        threads: int,
+        settings: str = "bench.settings",
+        environment: dict[str, str] | None = None,
+    ):
         self.port = free_port()
-        environment = dict(os.environ, DJANGO_SETTINGS_MODULE=settings, DATABASE_CONN_MAX_AGE="60")
+        environment = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE=settings,
+            DATABASE_CONN_MAX_AGE="60",
+            **(environment or {}),
+        )
         command = [
             sys.executable,
             "-m",
@@ -82,9 +94,28 @@ class Server:
         return max(peaks)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
+
+
+class Worker:
+    """A Celery worker, as production runs one (`celery -A debrief worker`: a process per
+    core), in the same settings and environment as a Server."""
+
+    def __init__(self, *, settings: str = "bench.settings", environment: dict[str, str]):
+        environment = dict(
+            os.environ, DJANGO_SETTINGS_MODULE=settings, DATABASE_CONN_MAX_AGE="60", **environment
+        )
+        command = [sys.executable, "-m", "celery", "-A", "debrief", "worker", "-l", "warning"]
+        self.process = subprocess.Popen(command, cwd=REPOSITORY, env=environment)
+
+    def stop(self) -> None:
+        stop(self.process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

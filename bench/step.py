@@ -1,7 +1,8 @@
 """One step of the benchmark in its own process, on the database DATABASE_URL names (a fresh
 benchmark database made by bench/__main__.py): `build`, `measure` (the pages, and beside each
 learning page its hand-written query when bench/raw.py has one) or `ingest` (webhook
-throughput through gunicorn). Prints one JSON line."""
+throughput through gunicorn, with a Celery worker over the Redis database --redis-db). Prints
+one JSON line."""
 
 import argparse
 import json
@@ -17,6 +18,7 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=30)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--target", choices=["webhook", "api"], default=None)
+    parser.add_argument("--redis-db", type=int, default=10)
     options = parser.parse_args()
 
     from .database import configure_environment
@@ -55,7 +57,8 @@ def main() -> None:
     else:
         from .ingest import measure_ingestion
 
-        print(json.dumps({"ingestion": measure_ingestion(options.requests, options.target)}))
+        measured = measure_ingestion(options.requests, options.target, options.redis_db)
+        print(json.dumps({"ingestion": measured}))
 
 
 if __name__ == "__main__":

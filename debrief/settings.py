@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbound.tasks.resend_stuck_deliveries",
         "schedule": crontab(minute="*/15"),
     },
+    # The safety net of webhooks/tasks.py: deliveries whose drain was lost are applied.
+    "webhooks-queued-deliveries": {
+        "task": "webhooks.tasks.apply_queued_deliveries",
+        "schedule": crontab(minute="*"),
+    },
     "learning-weekly-figures": {
         "task": "learning.tasks.fill_weekly_figures",
         "schedule": crontab(hour=0, minute=30),

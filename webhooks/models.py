@@ -96,14 +96,19 @@ class Route(models.Model):
 
 class Delivery(models.Model):
     """Every accepted request, keyed by the sender's delivery id: a redelivery finds its row
-    and is answered as a duplicate. Unrouted deliveries wait in the team's inbox, with the
-    reason they could not be applied when an attempt failed, until they are applied or an
-    admin dismisses them (ignored, with who dismissed them as the detail)."""
+    and is answered as a duplicate. With a Celery broker, a delivery is queued as it arrives
+    and applied by a worker (webhooks/tasks.py); one whose effects are refused (a deployment
+    another team recorded, a value out of range) is refused, with the reason as its detail.
+    Unrouted deliveries wait in the team's inbox, with the reason they could not be applied
+    when an attempt failed, until they are applied or an admin dismisses them (ignored, with
+    who dismissed them as the detail)."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         PROCESSED = "processed", "Processed"
         UNROUTED = "unrouted", "Unrouted"
         IGNORED = "ignored", "Ignored"
+        REFUSED = "refused", "Refused"
 
     WAITING = "No route matches; waiting in the inbox."
 
@@ -140,6 +145,12 @@ class Delivery(models.Model):
         indexes = [
             # The inbox: a team's unrouted deliveries, oldest first.
             models.Index(fields=["status", "endpoint", "received_at"]),
+            # The worker's queue: queued deliveries in receipt order, kept small by its condition.
+            models.Index(
+                fields=["received_at", "id"],
+                condition=models.Q(status="queued"),
+                name="webhook_delivery_queue",
+            ),
         ]
 
     def __str__(self):

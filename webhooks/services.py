@@ -1,13 +1,19 @@
 """Writes of the webhooks app: endpoints and their secrets, routes, and deliveries, each
-received in one transaction so that a delivery is applied completely or not at all."""
+applied in one transaction (or savepoint) so that a delivery is applied completely or not at
+all. Without a Celery broker a delivery is applied as it is received (delivery_receive); with
+one, it is queued in one statement (delivery_queue) and a worker applies the queue
+(deliveries_apply_queued)."""
 
 import json
+import logging
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
 
+from audit.context import acting_as
 from debrief.people import actor_name
 from incidents.models import Service, Team
 
@@ -212,6 +218,107 @@ REFUSALS = (ValidationError, PayloadError, AlreadyRecordedElsewhere)
 
 def _refusal_message(error: Exception) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def sender(endpoint: Endpoint) -> str:
+    """Who the audit trail says made the changes a delivery to `endpoint` causes."""
+    return f"webhook {endpoint.kind} '{endpoint.name}'"
+
+
+_COLUMNS = [
+    "endpoint_id",
+    "delivery_id",
+    "event_type",
+    "body",
+    "status",
+    "summary",
+    "detail",
+    "route_label",
+    "route_value",
+    "environment",
+    "workflow",
+    "received_at",
+]
+# One statement in autocommit: the row is durable when it returns, and a redelivery (the
+# unique endpoint and delivery id) inserts nothing. PostgreSQL and SQLite both read it.
+_QUEUE_SQL = (
+    f"INSERT INTO {Delivery._meta.db_table} ({', '.join(_COLUMNS)})"
+    f" VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+    " ON CONFLICT (endpoint_id, delivery_id) DO NOTHING"
+)
+
+
+def delivery_queue(*, endpoint: Endpoint, body: str, event: Event) -> bool:
+    """Record the delivery, queued for a worker to apply (deliveries_apply_queued), unless
+    its id was received before. Returns whether it is new. Called outside any transaction,
+    it commits as it returns, so the worker that is told about it next will find it."""
+    received_at = Delivery._meta.get_field("received_at").get_db_prep_value(
+        timezone.now(), connection
+    )
+    values = [
+        endpoint.pk,
+        event.delivery_id,
+        event.event_type,
+        body,
+        Delivery.Status.QUEUED,
+        event.summary[:300],
+        "",
+        event.route_label[:100],
+        event.route_value[:200],
+        event.environment[:50],
+        event.workflow[:200],
+        received_at,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_QUEUE_SQL, values)
+        return cursor.rowcount == 1
+
+
+logger = logging.getLogger(__name__)
+
+
+def delivery_apply(*, delivery: Delivery) -> None:
+    """Apply a queued delivery as delivery_receive applies one it receives, in a savepoint
+    and as its sender. Effects that are refused (a deployment another team recorded: the
+    409 of a delivery applied as it is received; invalid values: its 422) leave nothing
+    behind, and the delivery is refused with the reason. So is one whose effects fail for
+    an unforeseen reason, which is logged; only an error the database may get over (a lost
+    connection, a deadlock) is raised, for the task to try again."""
+    with acting_as(sender(delivery.endpoint)):
+        try:
+            with transaction.atomic():
+                _replay(delivery, None)
+            return
+        except REFUSALS as error:
+            reason = _refusal_message(error)
+        except OperationalError:
+            raise
+        except Exception:
+            logger.exception("Applying webhook delivery %s failed.", delivery.pk)
+            reason = "An unexpected error; the server's log has the details."
+    delivery.status = Delivery.Status.REFUSED
+    delivery.detail = f"Refused: {reason}"[:300]
+    delivery.save(update_fields=["status", "detail"])
+
+
+QUEUE_BATCH = 50
+
+
+@transaction.atomic
+def deliveries_apply_queued(*, limit: int = QUEUE_BATCH) -> int:
+    """Apply up to `limit` queued deliveries, oldest first, each in its own savepoint (see
+    delivery_apply), in one transaction. Their rows stay locked until it commits, and rows
+    another worker has locked are skipped, so two workers never apply one delivery twice.
+    Returns how many were taken: 0 when the queue is empty."""
+    batch = list(
+        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=Delivery.Status.QUEUED)
+        .select_related("endpoint__team")
+        .order_by("received_at", "pk")[:limit]
+    )
+    for delivery in batch:
+        delivery_apply(delivery=delivery)
+    return len(batch)
 
 
 def _replay_or_keep_waiting(delivery: Delivery, service: Service | None) -> bool:

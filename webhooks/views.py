@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.cache import never_cache
@@ -21,6 +22,7 @@ from .forms import AssignForm, EndpointForm, RouteForm, SecretForm
 from .models import Delivery, Endpoint, Kind, Route
 from .payloads import AlreadyRecordedElsewhere, PayloadError
 from .signatures import SignatureError, verify
+from .tasks import apply_queued_deliveries, ask_for_drain
 
 ENDPOINTS_PER_PAGE = 25
 DELIVERIES_PER_PAGE = 25
@@ -60,15 +62,21 @@ def _parse_json(body: bytes) -> dict | JsonResponse:
 @login_not_required
 @never_cache
 def receive(request, kind: str, token: str):
-    """A tool's delivery: checked (size, signature, format) before anything is written, then
-    logged and applied in one transaction. Answers JSON: processed, unrouted (kept in the
-    team's inbox), ignored, or duplicate for a delivery received before; 409, with nothing
-    written, for a deployment another team recorded."""
+    """A tool's delivery: checked (size, signature, format) before anything is written.
+
+    With a Celery broker (production), it is then recorded, queued, and answered 202 queued
+    (200 duplicate for a delivery received before); a worker applies it (webhooks/tasks.py),
+    and what came of it, refusals included, is the delivery's status in the endpoint's log.
+
+    Without one, it is logged and applied in one transaction, and the answer says what came
+    of it: processed, unrouted (kept in the team's inbox), ignored, or duplicate; 409, with
+    nothing written, for a deployment another team recorded; 422 for invalid values."""
     if request.method != "POST":
         response = _error(405, "Webhooks are sent with POST.")
         response["Allow"] = "POST"
         return response
-    endpoint = Endpoint.objects.select_related("team").filter(kind=kind, token=token).first()
+    queued = not apply_queued_deliveries.app.conf.task_always_eager
+    endpoint = selectors.receiving_endpoint(kind=kind, token=token, cached=queued)
     if endpoint is None:
         return _error(404, "No webhook endpoint at this address.")
     body = _read_body(request)
@@ -89,7 +97,12 @@ def receive(request, kind: str, token: str):
         event = ADAPTERS[endpoint.kind].parse(
             payload, event_type=event_type, delivery_id=delivery_id
         )
-        with acting_as(f"webhook {endpoint.kind} '{endpoint.name}'"):
+    except PayloadError as error:
+        return _error(UNPROCESSABLE, str(error))
+    if queued:
+        return _queue(endpoint, body, event)
+    try:
+        with acting_as(services.sender(endpoint)):
             delivery, new = services.delivery_receive(
                 endpoint=endpoint, payload=payload, body=body.decode("utf-8"), event=event
             )
@@ -110,6 +123,18 @@ def receive(request, kind: str, token: str):
     if delivery.deployment is not None:
         answer["deployment"] = delivery.deployment.pk
     return JsonResponse(answer, status=202 if delivery.status == Delivery.Status.UNROUTED else 200)
+
+
+def _queue(endpoint: Endpoint, body: bytes, event) -> JsonResponse:
+    try:
+        new = services.delivery_queue(endpoint=endpoint, body=body.decode("utf-8"), event=event)
+    except IntegrityError:
+        # The endpoint was deleted after this request took it from the cache.
+        return _error(404, "No webhook endpoint at this address.")
+    if not new:
+        return JsonResponse({"status": "duplicate", "delivery": event.delivery_id})
+    ask_for_drain()
+    return JsonResponse({"status": "queued", "delivery": event.delivery_id}, status=202)
 
 
 def _fields(error: ValidationError) -> dict:

@@ -34,13 +34,14 @@ def results(*, raw=None, ingestion=None):
     return {"full": size(1), "tenth": size(0.5)}
 
 
-def ingestion(*, exactly_once=True, errors=0):
+def ingestion(*, exactly_once=True, errors=0, drained=True):
     return {
         "target": "webhook",
         "server": "gunicorn",
         "noop": throughput("do-nothing view", 2000.0),
         "ingestion": throughput("webhook ingestion", 1000.0, errors),
         "ratio": 0.5,
+        "applied": {"drained": drained, "requests_per_second": 400.0, "drain_seconds": 1.5},
         "posted": 1000,
         "recorded": 1000,
         "recorded_exactly_once": exactly_once,
@@ -70,7 +71,7 @@ def test_ingestion_is_shown_beside_the_do_nothing_view():
     text = table(results(ingestion=ingestion()))
     assert "1000.0 requests/s" in text
     assert "2000.0 requests/s" in text
-    assert "ingestion / do-nothing view: ×0.50" in text
+    assert "accepted / do-nothing view: ×0.50" in text
     assert "each exactly once" in text
     assert "peak memory of a gunicorn worker: 95 MB" in text
 
@@ -86,3 +87,15 @@ def test_the_table_says_what_the_raw_column_measured():
     measured["full"]["raw_reference"] = "one statement per learning page"
     assert "raw ms: one statement per learning page" in table(measured)
     assert "raw ms:" not in table(results())
+
+
+def test_the_worker_s_end_to_end_throughput_and_drain_time_are_shown():
+    text = table(results(ingestion=ingestion()))
+    assert "end to end: 400.0 deliveries/s; the queue drained 1.5 s after the last answer" in text
+    assert "NOT drained" not in text
+
+
+def test_a_queue_left_undrained_is_called_out():
+    text = table(results(ingestion=ingestion(drained=False, exactly_once=False)))
+    assert "NOT drained" in text
+    assert "NOT each exactly once" in text

@@ -79,9 +79,9 @@ class Worker:
         self.log = tmp_path / "worker.log"
         self.process = None
 
-    def start(self) -> str:
-        """Start the worker on a queue of its own, and return the queue's name."""
-        queue = f"test-{uuid.uuid4().hex[:8]}"
+    def start(self, queue: str | None = None) -> str:
+        """Start the worker on `queue` (by default one of its own), and return its name."""
+        queue = queue or f"test-{uuid.uuid4().hex[:8]}"
         env = {
             **os.environ,
             "REDIS_URL": self.broker,
