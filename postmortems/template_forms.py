@@ -198,6 +198,10 @@ class BaseSectionFormSet(forms.BaseInlineFormSet):
         ]
 
 
+# A template holds a handful of sections. Django's own bound, 1,000 (2,000 forms read), had
+# every one of a post claiming thousands validated and rendered back: seconds per request.
+MOST_SECTIONS = 50
+
 SectionFormSet = forms.inlineformset_factory(
     PostmortemTemplate,
     TemplateSection,
@@ -206,4 +210,7 @@ SectionFormSet = forms.inlineformset_factory(
     extra=3,
     can_delete=True,
     can_delete_extra=False,
+    max_num=MOST_SECTIONS,
+    absolute_max=MOST_SECTIONS,
+    validate_max=True,
 )

@@ -4,7 +4,8 @@ The URL resolver is walked: a URL added without a row in MATRIX fails
 test_every_url_is_classified. Each row names the URL, the object it is asked about and the
 expected outcome per role; OK is any answer that is not a refusal (a page, a redirect after a
 change, or 422 for the empty form posted). Each request runs in a transaction rolled back
-afterwards, so what one person changes never decides what the next one is answered.
+afterwards, so what one person changes never decides what the next one is answered; the
+world they are asked about is built once for the module (tests/module_rows.py).
 
 The roles: anonymous; vic the viewer; bob, a member of another team (Platform); erin the
 manager; rita, a Platform member named responder of the private incident; alice, a member
@@ -24,9 +25,11 @@ from django.utils import timezone
 
 from followups import services as followup_services
 from incidents import services as incident_services
+from incidents.models import Service, Team
 from integrations.tokens import token_create
 from postmortems import services as postmortem_services
 from postmortems.models import FactorCategory, Postmortem, PostmortemTemplate
+from tests.module_rows import rows_for_the_module
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", 403, 404
 ROLES = ["anonymous", "viewer", "other", "manager", "responder", "owner", "admin"]
@@ -258,8 +261,13 @@ def _person(username: str, *, role: str = "member", team=None, **fields) -> User
     return user
 
 
-@pytest.fixture
-def world(payments, platform, checkout, search):
+def _build_world() -> dict:
+    payments = Team.objects.create(name="Payments", slug="payments")
+    platform = Team.objects.create(name="Platform", slug="platform")
+    checkout = Service.objects.create(
+        name="Checkout", slug="checkout", team=payments, tier=Service.Tier.TIER_1
+    )
+    Service.objects.create(name="Search", slug="search", team=platform)
     reporter = _person("carol", team=None)
     people = {
         "viewer": _person("vic", role="viewer"),
@@ -329,7 +337,25 @@ def world(payments, platform, checkout, search):
     objects["pub_item"] = followup_services.item_create(incident=pub, title="Retry", by=reporter)
     objects["private_item"] = objects["private_pm_item"]
     token = token_create(team=payments, name="Deploys", by=reporter)
-    return {"people": people, "objects": objects, "payments": payments, "token": token}
+    return {
+        "people": people,
+        "objects": objects,
+        "payments": payments,
+        "platform": platform,
+        "token": token,
+    }
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    # Built once: each test asks its questions in a transaction of its own, rolled back.
+    with rows_for_the_module(django_db_blocker, _build_world) as world:
+        yield world
+
+
+@pytest.fixture
+def world(module_world, db):
+    return module_world
 
 
 def _kwargs(target, world) -> dict:
@@ -466,8 +492,8 @@ def test_other_api_tokens_of_the_team_are_answered_404_for_its_private_incident(
     assert "Leaked" not in client.get("/api/incidents").content.decode()
 
 
-def test_api_tokens_of_another_team_are_answered_404_for_a_private_incident(world, platform):
-    token = token_create(team=platform, name="Theirs", by=None)
+def test_api_tokens_of_another_team_are_answered_404_for_a_private_incident(world):
+    token = token_create(team=world["platform"], name="Theirs", by=None)
     client = Client(headers={"authorization": f"Bearer {token.secret}"})
     private, public = world["objects"]["private"], world["objects"]["pub"]
     assert client.get(f"/api/incidents/{private.pk}").status_code == 404

@@ -1,11 +1,13 @@
 """A small organisation with one of everything a form can change: Payments (alice, its admin,
 and its incidents, postmortem, follow-ups, template, token, webhook and destination), and
-Platform's objects (bob's) whose ids the fuzz sends to Payments' forms."""
+Platform's objects (bob's) whose ids the fuzz sends to Payments' forms. Built once per module
+(tests/module_rows.py); every example runs in a transaction rolled back after it."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -14,13 +16,14 @@ from followups import services as followup_services
 from followups.models import ActionItem, NotificationSettings
 from incidents import services as incident_services
 from incidents.deployments import deployment_record
-from incidents.models import Status
+from incidents.models import Service, Status, Team
 from integrations.tokens import token_create
 from outbound import services as outbound_services
 from outbound.models import SUBSCRIBABLE_EVENTS, Destination
 from postmortems import services as postmortem_services
 from postmortems import template_services
 from postmortems.models import FactorCategory, Postmortem, PostmortemTemplate, TemplateSection
+from tests.module_rows import rows_for_the_module
 from tests.webhooks.conftest import _hook, ago, iso
 from webhooks import services as webhook_services
 from webhooks.models import Delivery
@@ -50,8 +53,29 @@ def fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def world(alice_admin, bob, carol, dave, payments, platform, checkout, search):
+def _person(username: str, *, team=None, **fields) -> User:
+    # As tests/conftest.py makes them: each signs in with "<username>-password".
+    user = User.objects.create_user(
+        username, f"{username}@example.org", f"{username}-password", **fields
+    )
+    if team is not None:
+        team.members.add(user)
+    return user
+
+
+def _build_world() -> World:
+    payments = Team.objects.create(name="Payments", slug="payments")
+    platform = Team.objects.create(name="Platform", slug="platform")
+    checkout = Service.objects.create(
+        name="Checkout", slug="checkout", team=payments, tier=Service.Tier.TIER_1
+    )
+    search = Service.objects.create(name="Search", slug="search", team=platform)
+    alice_admin = _person("alice", team=payments, first_name="Alice")
+    payments.admins.add(alice_admin)
+    bob = _person("bob", team=platform, first_name="Bob")
+    carol = _person("carol", first_name="Carol")
+    dave = _person("dave", is_staff=True)
+
     w = World()
     o = w.objects
     o.update(alice=alice_admin, bob=bob, carol=carol, dave=dave)
@@ -181,3 +205,16 @@ def world(alice_admin, bob, carol, dave, payments, platform, checkout, search):
     NotificationSettings.objects.get_or_create(user=alice_admin)
     assert ActionItem.objects.count() == 3
     return w
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    # Built once per module: each test, and each example within it, runs in a transaction of
+    # its own that is rolled back.
+    with rows_for_the_module(django_db_blocker, _build_world) as world:
+        yield world
+
+
+@pytest.fixture
+def world(module_world, db):
+    return module_world

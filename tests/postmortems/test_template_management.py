@@ -288,6 +288,18 @@ def test_an_invalid_template_is_refused_and_keeps_what_was_typed(
     assert not PostmortemTemplate.objects.filter(name="Payments review").exists()
 
 
+def test_a_post_claiming_thousands_of_sections_is_refused_without_rendering_them(
+    alice_client, payments
+):
+    data = form_data(team=payments, sections=[row("Summary")])
+    data["sections-TOTAL_FORMS"] = 100_000
+    response = alice_client.post(NEW, data)
+    assert response.status_code == 422
+    assert "Please submit at most 50 forms." in response.text
+    assert response.text.count('name="sections-') < 50 * 12
+    assert not PostmortemTemplate.objects.filter(name="Payments review").exists()
+
+
 def test_a_taken_name_is_refused(alice_client, payments, standard):
     response = alice_client.post(
         NEW, form_data(name=standard.name, team=payments, sections=[row("Summary")])
