@@ -253,7 +253,7 @@ class QuarterLearning:
 
 
 def learning_beside(*, quarters: list[Period], team: Team | None = None) -> list[QuarterLearning]:
-    """Per quarter: postmortems published (drills left out), follow-ups done, and recurring
+    """Per quarter: postmortems published and follow-ups done (drills left out), and recurring
     factors: the (service, factor category) pairs of learning.trends' "we have seen this
     before" that came back in the quarter, i.e. showed in an incident that started in the
     quarter, at most 90 days after an earlier incident of the same service with the same
@@ -261,7 +261,7 @@ def learning_beside(*, quarters: list[Period], team: Team | None = None) -> list
     postmortems = Postmortem.objects.filter(
         status=Postmortem.Status.PUBLISHED, incident__is_drill=False
     )
-    items = ActionItem.objects.filter(status=ActionItem.Status.DONE)
+    items = ActionItem.objects.filter(status=ActionItem.Status.DONE, incident__is_drill=False)
     if team is not None:
         postmortems = postmortems.filter(incident__team=team)
         items = items.filter(team=team)

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from incidents.models import Team
+from learning import periods
 from learning.aggregates import (  # noqa: F401 (re-exported: notifications and tests use them)
     MICROSECONDS_PER_DAY,
     DurationMicroseconds,
@@ -32,11 +34,11 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
-        return start_of_day(self.start)
+        return periods.start_of_day(self.start)
 
     @property
     def end_before(self) -> datetime:
-        return start_of_day(self.end + timedelta(days=1))
+        return periods.start_of_day(self.end + timedelta(days=1))
 
 
 def start_of_day(day: date) -> datetime:
@@ -84,7 +86,8 @@ def completion_statistics(
       (Incident.team) incidents published within `period`, divided by the number of those
       postmortems, so postmortems without follow-ups count too; None without postmortems.
     """
-    today = today or timezone.localdate()
+    zone = timezone.get_default_timezone()
+    today = today or timezone.localdate(timezone=zone)
     items = ActionItem.objects.filter(incident__is_drill=False)
     postmortems = Postmortem.objects.filter(
         status=Postmortem.Status.PUBLISHED, incident__is_drill=False
@@ -101,9 +104,10 @@ def completion_statistics(
     still_open = Q(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS])
     done = Q(status=ActionItem.Status.DONE)
     overdue = still_open & Q(due_date__lt=today)
-    counts = items.aggregate(
+    # The day it was done in the configured zone: `completed_at__date` would take the viewer's.
+    counts = items.annotate(completed_on=TruncDate("completed_at", tzinfo=zone)).aggregate(
         done_on_time=Count(
-            "pk", filter=done & Q(due_date__isnull=False, completed_at__date__lte=F("due_date"))
+            "pk", filter=done & Q(due_date__isnull=False, completed_on__lte=F("due_date"))
         ),
         due_and_decided=Count("pk", filter=Q(due_date__isnull=False) & (done | overdue)),
         open_count=Count("pk", filter=still_open),

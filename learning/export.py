@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from culture import export as culture_export
 from debrief.permissions import is_hidden
@@ -220,6 +221,7 @@ def _reference(incident: Incident, viewer) -> str:
 def recurring_factors(filters: Filters, viewer=None) -> Series:
     """The recurring factor categories; `viewer` decides which incidents are named."""
     recurring = trends.recurring_factor_categories(**filters.narrowing)
+    zone = timezone.get_default_timezone()
     return Series(
         "recurring-factors",
         "We have seen this before",
@@ -229,8 +231,8 @@ def recurring_factors(filters: Filters, viewer=None) -> Series:
                 item.service.name,
                 item.category.name,
                 " ".join(_reference(incident, viewer) for incident in item.incidents),
-                item.first_started_at.date().isoformat(),
-                item.last_started_at.date().isoformat(),
+                timezone.localtime(item.first_started_at, zone).date().isoformat(),
+                timezone.localtime(item.last_started_at, zone).date().isoformat(),
             ]
             for item in recurring
         ],

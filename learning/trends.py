@@ -34,6 +34,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
+from django.utils import timezone
 
 from followups.statistics import (
     MICROSECONDS_PER_DAY,
@@ -41,13 +42,13 @@ from followups.statistics import (
     DurationMicroseconds,
     completion_statistics,
     median,
-    start_of_day,
 )
 from followups.statistics import Period as FollowupPeriod
 from incidents.models import Incident, Service, Severity, Team
 from postmortems.models import ContributingFactor, FactorCategory, Postmortem
 
 from .cache import cached
+from .periods import start_of_day
 
 MICROSECONDS_PER_MINUTE = 60_000_000
 MICROSECONDS_PER_HOUR = 60 * MICROSECONDS_PER_MINUTE
@@ -159,8 +160,9 @@ TRUNCATE = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}
 
 
 def _truncate(unit: str, field: str):
-    # A date, not a datetime: truncated in the configured time zone, then its day taken.
-    return TRUNCATE[unit](field, output_field=DateField())
+    # A date, not a datetime: truncated in the configured time zone (not the viewer's, which
+    # Django would take by default), then its day taken.
+    return TRUNCATE[unit](field, output_field=DateField(), tzinfo=timezone.get_default_timezone())
 
 
 # -- Incidents per week --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 from culture.models import Kind, Survey
 from culture.selectors import culture_trend, learning_beside
 from followups.models import ActionItem
+from incidents import services as incident_services
 
 from .conftest import give, last_quarter, next_quarter_begins, quarter_before_last, this_quarter
 
@@ -184,6 +185,35 @@ def test_learning_beside_counts_each_quarter(payments, postmortem, alice):
     rows = learning_beside(quarters=[last_quarter(), this_quarter()], team=payments)
 
     assert [(row.postmortems_published, row.followups_done) for row in rows] == [(0, 0), (1, 1)]
+
+
+def test_follow_ups_of_drills_and_in_the_bin_are_not_counted_as_done(
+    payments, checkout, postmortem, alice
+):
+    drill = incident_services.incident_declare(
+        title="Game day: processor down",
+        severity=2,
+        services=[checkout],
+        reporter=alice,
+        is_drill=True,
+    )
+    for incident, title in [
+        (postmortem.incident, "Alert on processor latency"),
+        (drill, "Practise the failover"),
+        (postmortem.incident, "Binned by mistake"),
+    ]:
+        ActionItem.objects.create(
+            title=title,
+            team=payments,
+            incident=incident,
+            status=ActionItem.Status.DONE,
+            completed_at=timezone.now(),
+        )
+    ActionItem.objects.filter(title="Binned by mistake").update(deleted_at=timezone.now())
+
+    (row,) = learning_beside(quarters=[this_quarter()], team=payments)
+
+    assert row.followups_done == 1
 
 
 def test_the_team_page_shows_figures_only_for_ended_large_enough_quarters(

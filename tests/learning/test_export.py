@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from learning.export import SERIES
+from postmortems.models import ContributingFactor, FactorCategory, Postmortem, PostmortemTemplate
 from tests.learning.metrics_builders import at, deploy, incident
 
 TODAY = date(2026, 3, 28)
@@ -86,3 +87,27 @@ def test_the_blameful_wording_series_downloads_like_the_others(alice_client, pay
     assert response.status_code == 200
     header = response.content.decode().splitlines()[0]
     assert header == "Month of,Postmortems published,Average coach flags at publication"
+
+
+def test_we_have_seen_this_before_dates_incidents_in_the_configured_zone(
+    settings, alice_client, checkout
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    dependency = FactorCategory.objects.get(slug="dependency")
+    started = [at(TODAY - timedelta(days=20)), at(TODAY - timedelta(days=3), 0, 30)]
+    for moment in started:  # the second: 00:30 in Berlin, still the day before in UTC
+        postmortem = Postmortem.objects.create(
+            incident=incident(checkout, moment),
+            template=PostmortemTemplate.objects.get(slug="standard"),
+            title="Processor slow",
+            status=Postmortem.Status.PUBLISHED,
+            published_at=moment + timedelta(days=1),
+        )
+        ContributingFactor.objects.create(
+            postmortem=postmortem, category=dependency, description="Latency"
+        )
+
+    response = alice_client.get(reverse("learning:export"), {"series": "recurring-factors"})
+
+    (row,) = _rows(response)[1:]
+    assert row[3:] == ["2026-03-08", "2026-03-25"]
