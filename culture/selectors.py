@@ -257,7 +257,8 @@ def learning_beside(*, quarters: list[Period], team: Team | None = None) -> list
     factors: the (service, factor category) pairs of learning.trends' "we have seen this
     before" that came back in the quarter, i.e. showed in an incident that started in the
     quarter, at most 90 days after an earlier incident of the same service with the same
-    category, both within the quarters shown. Two queries, and up to four for recurrences."""
+    category, both within the quarters shown (learning.trends.recurrences_per_period). Three
+    queries."""
     postmortems = Postmortem.objects.filter(
         status=Postmortem.Status.PUBLISHED, incident__is_drill=False
     )
@@ -284,24 +285,13 @@ def learning_beside(*, quarters: list[Period], team: Team | None = None) -> list
 
     published = counts(postmortems, "published_at")
     done = counts(items, "completed_at")
-    came_back: list[set] = [set() for _ in quarters]
-    span = Period(quarters[0].start, quarters[-1].end)
-    for item in trends.recurring_factor_categories(period=span, team=team):
-        starts = [incident.started_at for incident in item.incidents]
-        for position, started in enumerate(starts):
-            if not any(
-                started - before <= trends.RECURRENCE_WINDOW for before in starts[:position]
-            ):
-                continue
-            for index, quarter in enumerate(quarters):
-                if quarter.contains(started):
-                    came_back[index].add((item.service.pk, item.category.pk))
+    came_back = trends.recurrences_per_period(periods=quarters, team=team)
     return [
         QuarterLearning(
             quarter=quarter,
             postmortems_published=published[str(index)],
             followups_done=done[str(index)],
-            recurring_factors=len(came_back[index]),
+            recurring_factors=came_back[index],
         )
         for index, quarter in enumerate(quarters)
     ]

@@ -17,21 +17,24 @@ Common terms:
   agreed, and an organisation-wide trend must not reveal it.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DateField,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Value,
+    When,
 )
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone
@@ -351,19 +354,7 @@ def recurring_factor_categories(
 def _recurring_factor_categories(
     *, period: DateRange, team: Team | None, service: Service | None, window: timedelta
 ) -> list[RecurringCategory]:
-    # One row per (incident, service, factor): the services' links to the incidents in scope
-    # whose postmortem is published, with its factors' categories.
-    links = Incident.services.through.objects.filter(
-        incident__in=_scoped_incidents(period=period, team=team, service=service),
-        incident__postmortem__status=Postmortem.Status.PUBLISHED,
-        incident__postmortem__deleted_at__isnull=True,
-        incident__postmortem__contributing_factors__isnull=False,
-    ).annotate(
-        category_id=F("incident__postmortem__contributing_factors__category"),
-        started_at=F("incident__started_at"),
-    )
-    if service is not None:
-        links = links.filter(service=service)
+    links = _recurrence_links(period=period, team=team, service=service)
     close_by = links.filter(
         category_id=OuterRef("category_id"),
         service=OuterRef("service"),
@@ -395,6 +386,77 @@ def _recurring_factor_categories(
     recurring.sort(key=lambda item: (item.service.name, item.category.name))
     recurring.sort(key=lambda item: item.last_started_at, reverse=True)
     return recurring
+
+
+def _recurrence_links(*, period: DateRange, team: Team | None, service: Service | None):
+    """One row per (incident, service, factor) of the incidents in scope whose postmortem is
+    published: the services' links to them, with the factor's category and the start."""
+    links = Incident.services.through.objects.filter(
+        incident__in=_scoped_incidents(period=period, team=team, service=service),
+        incident__postmortem__status=Postmortem.Status.PUBLISHED,
+        incident__postmortem__deleted_at__isnull=True,
+        incident__postmortem__contributing_factors__isnull=False,
+    ).annotate(
+        category_id=F("incident__postmortem__contributing_factors__category"),
+        started_at=F("incident__started_at"),
+    )
+    if service is not None:
+        links = links.filter(service=service)
+    return links
+
+
+def recurrences_per_period(
+    *, periods: list, team: Team | None = None, window: timedelta = RECURRENCE_WINDOW
+) -> list[int]:
+    """For each of `periods` (consecutive, oldest first): how many (service, factor category)
+    pairs of recurring_factor_categories over all of them came back in it, i.e. showed in an
+    incident that started in it, at most `window` after an earlier incident of the same
+    service with the same category (in start order, then incident order). One query that
+    counts in the database instead of listing every recurring incident, kept for a short while
+    (learning.cache) like the list."""
+    if not periods:
+        return []
+    parts = (
+        *(f"{period.start.isoformat()}/{period.end.isoformat()}" for period in periods),
+        team.pk if team else "",
+        int(window.total_seconds()),
+    )
+    return cached(
+        "recurrences-per-period",
+        parts,
+        lambda: _recurrences_per_period(periods=periods, team=team, window=window),
+    )
+
+
+def _recurrences_per_period(*, periods: list, team: Team | None, window: timedelta) -> list[int]:
+    span = FollowupPeriod(start=periods[0].start, end=periods[-1].end)
+    links = _recurrence_links(period=span, team=team, service=None)
+    earlier = links.filter(
+        category_id=OuterRef("category_id"),
+        service=OuterRef("service"),
+        started_at__gte=OuterRef("started_at") - Value(window),
+    ).filter(
+        Q(started_at__lt=OuterRef("started_at"))
+        | Q(started_at=OuterRef("started_at"), incident__lt=OuterRef("incident"))
+    )
+    start_bounds = [_bounds(period) for period in periods]
+    which = Case(
+        *(
+            When(started_at__gte=start_at, started_at__lt=end_before, then=Value(index))
+            for index, (start_at, end_before) in enumerate(start_bounds)
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+    # One row per pair and period it came back in: a few per service at most.
+    pairs = (
+        links.filter(Exists(earlier))
+        .annotate(period_index=which)
+        .values_list("period_index", "service", "category_id")
+        .distinct()
+    )
+    counts = Counter(period_index for period_index, _, _ in pairs)
+    return [counts.get(index, 0) for index in range(len(periods))]
 
 
 # -- Follow-up completion ------------------------------------------------------------------

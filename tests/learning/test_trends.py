@@ -17,6 +17,7 @@ from learning.trends import (
     followup_completion,
     incidents_per_week,
     postmortem_health,
+    recurrences_per_period,
     recurring_factor_categories,
     restore_time_distribution,
 )
@@ -245,6 +246,63 @@ def test_a_chain_of_recurrences_lists_every_incident_and_a_service_narrows_it(
     assert recurrence.last_started_at - recurrence.first_started_at == timedelta(days=160)
     # Newest recurrence first.
     assert [r.service for r in recurring_factor_categories(period=period)] == [checkout, search]
+
+
+def _came_back_per_period(periods, team=None) -> list[int]:
+    """The pairs that came back in each period, read off the listed recurrences: an incident
+    at most ninety days after an earlier one of the same recurrence."""
+    span = Period(periods[0].start, periods[-1].end)
+    came_back = [set() for _ in periods]
+    for item in recurring_factor_categories(period=span, team=team):
+        starts = [incident.started_at for incident in item.incidents]
+        for position, started in enumerate(starts):
+            if any(started - before <= timedelta(days=90) for before in starts[:position]):
+                for index, period in enumerate(periods):
+                    start = datetime.combine(period.start, datetime.min.time(), tzinfo=BERLIN)
+                    end = datetime.combine(
+                        period.end + timedelta(days=1), datetime.min.time(), tzinfo=BERLIN
+                    )
+                    if start <= started < end:
+                        came_back[index].add((item.service.pk, item.category.pk))
+    return [len(pairs) for pairs in came_back]
+
+
+def test_recurrences_per_period_count_the_pairs_that_came_back(
+    payments, platform, checkout, search
+):
+    first = berlin(2026, 1, 10, 9)
+    plan = [
+        # A chain, each within ninety days of the one before: back in March and in June.
+        (payments, checkout, 0, ["configuration"]),
+        (payments, checkout, 80, ["configuration", "configuration"]),
+        (payments, checkout, 160, ["configuration"]),
+        # Two at the same moment: the later-recorded one came back.
+        (platform, search, 20, ["data"]),
+        (platform, search, 20, ["data", "capacity-scaling"]),
+        # Exactly ninety days later still recurs; a day more does not.
+        (platform, search, 110, ["data"]),
+        (platform, search, 201, ["data"]),
+        # Another service, or a drill, is no recurrence.
+        (payments, search, 81, ["configuration"]),
+    ]
+    for team, service, days, factors in plan:
+        made = incident(team, started=first + timedelta(days=days), services=[service])
+        postmortem(made, factors=factors)
+    drill = incident(payments, started=first + timedelta(days=85), services=[search], drill=True)
+    postmortem(drill, factors=["configuration"])
+    quarters = [
+        Period(date(2026, 1, 1), date(2026, 3, 31)),
+        Period(date(2026, 4, 1), date(2026, 6, 30)),
+        Period(date(2026, 7, 1), date(2026, 9, 30)),
+    ]
+
+    counted = recurrences_per_period(periods=quarters)
+
+    assert counted == _came_back_per_period(quarters)
+    assert counted == [2, 2, 0]
+    by_payments = recurrences_per_period(periods=quarters, team=payments)
+    assert by_payments == _came_back_per_period(quarters, team=payments)
+    assert by_payments == [1, 1, 0]
 
 
 # -- Follow-up completion ------------------------------------------------------------------
