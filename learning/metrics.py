@@ -102,19 +102,21 @@ def _current_or_previous(period: Period, field: str) -> Case:
 def failed_deployment() -> Q:
     """A deployment that failed, was rolled back, or caused (Incident.caused_by_deployment) an
     incident that is not a drill: the change failure rate's numerator."""
-    # Matched against all the incidents' causes at once (one hashed lookup) rather than by
-    # looking up each deployment's incidents.
-    causes = Incident.objects.filter(is_drill=False, caused_by_deployment__isnull=False).values(
-        "caused_by_deployment"
-    )
+    # Each deployment of the period looks up its causes (index incident_causes): a cost that
+    # follows the period's deployments, where matching them against every incident's cause
+    # read all the incidents ever recorded.
+    causes = Incident.objects.filter(caused_by_deployment=OuterRef("pk"), is_drill=False)
     return Q(outcome__in=[Deployment.Outcome.FAILED, Deployment.Outcome.ROLLED_BACK]) | Q(
-        pk__in=causes
+        Exists(causes)
     )
 
 
 # A deployment marked as the fix of an incident that is not a drill: rework rate's numerator.
-REMEDIATING = Q(
-    remediates__isnull=False, remediates__is_drill=False, remediates__deleted_at__isnull=True
+# Only deployments marked as a fix look their incident up, where a join would read them all.
+REMEDIATING = Q(remediates__isnull=False) & Q(
+    Exists(
+        Incident.objects.filter(pk=OuterRef("remediates"), is_drill=False, deleted_at__isnull=True)
+    )
 )
 
 
