@@ -133,10 +133,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while the Celery worker or a second request writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+    "DATABASE_JIT_OFF", True
+):
     # The learning pages' aggregates look costly to the planner (an index lookup per row of a
-    # period) yet run in milliseconds: compiling them just in time took seconds.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # period) yet run in milliseconds: compiling them just in time took seconds. Added to any
+    # options DATABASE_URL gives; a pooler that refuses startup options (PgBouncer) needs
+    # DATABASE_JIT_OFF=0 and `ALTER ROLE … SET jit = off` instead.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -121,6 +121,8 @@ class SectionForm(forms.ModelForm):
 
 
 class BaseSectionFormSet(forms.BaseInlineFormSet):
+    default_error_messages = {"too_many_forms": "A template has at most %(num)d sections."}
+
     def __init__(self, *args, in_use: frozenset[int] = frozenset(), **kwargs):
         self.in_use = frozenset(in_use)
         super().__init__(*args, **kwargs)
@@ -198,9 +200,11 @@ class BaseSectionFormSet(forms.BaseInlineFormSet):
         ]
 
 
-# A template holds a handful of sections. Django's own bound, 1,000 (2,000 forms read), had
-# every one of a post claiming thousands validated and rendered back: seconds per request.
-MOST_SECTIONS = 50
+# A template holds a handful of sections (the built-in ones ten). Django's own bound, 1,000
+# (2,000 forms read), had every one of a post claiming thousands validated and rendered back:
+# seconds per request. Generous, so that no template made elsewhere (the admin, a clone, a
+# restored backup) is stuck on its edit page.
+MOST_SECTIONS = 200
 
 SectionFormSet = forms.inlineformset_factory(
     PostmortemTemplate,

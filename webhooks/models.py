@@ -117,6 +117,8 @@ class Delivery(models.Model):
     event_type = models.CharField(max_length=100)
     body = models.TextField()
     status = models.CharField(max_length=20, choices=Status)
+    # Failed attempts to apply a queued delivery (webhooks.services.MAX_ATTEMPTS).
+    attempts = models.PositiveSmallIntegerField(db_default=0)
     summary = models.CharField(max_length=300, blank=True)
     detail = models.CharField(max_length=300, blank=True)
     route_label = models.CharField(max_length=100, blank=True)
@@ -145,9 +147,10 @@ class Delivery(models.Model):
         indexes = [
             # The inbox: a team's unrouted deliveries, oldest first.
             models.Index(fields=["status", "endpoint", "received_at"]),
-            # The worker's queue: queued deliveries in receipt order, kept small by its condition.
+            # The worker's queue: queued deliveries, fewest attempts and then oldest first, kept
+            # small by its condition.
             models.Index(
-                fields=["received_at", "id"],
+                fields=["attempts", "received_at", "id"],
                 condition=models.Q(status="queued"),
                 name="webhook_delivery_queue",
             ),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.context import acting_as
@@ -281,9 +282,10 @@ def delivery_apply(*, delivery: Delivery) -> None:
     """Apply a queued delivery as delivery_receive applies one it receives, in a savepoint
     and as its sender. Effects that are refused (a deployment another team recorded: the
     409 of a delivery applied as it is received; invalid values: its 422) leave nothing
-    behind, and the delivery is refused with the reason. So is one whose effects fail for
-    an unforeseen reason, which is logged; only an error the database may get over (a lost
-    connection, a deadlock) is raised, for the task to try again."""
+    behind, and the delivery is refused with the reason. One whose effects fail for an
+    unforeseen reason is logged and stays queued for another attempt, behind the others;
+    after MAX_ATTEMPTS it is refused. An error the database may get over (a lost connection,
+    a deadlock) is raised, for the task to try again."""
     with acting_as(sender(delivery.endpoint)):
         try:
             with transaction.atomic():
@@ -295,30 +297,68 @@ def delivery_apply(*, delivery: Delivery) -> None:
             raise
         except Exception:
             logger.exception("Applying webhook delivery %s failed.", delivery.pk)
-            reason = "An unexpected error; the server's log has the details."
+            delivery.attempts += 1
+            if delivery.attempts < MAX_ATTEMPTS:
+                delivery.save(update_fields=["attempts"])
+                return
+            reason = f"it failed {MAX_ATTEMPTS} times; the server's log has the details."
     delivery.status = Delivery.Status.REFUSED
     delivery.detail = f"Refused: {reason}"[:300]
-    delivery.save(update_fields=["status", "detail"])
+    delivery.save(update_fields=["status", "detail", "attempts"])
 
 
 QUEUE_BATCH = 50
+# A delivery whose effects keep failing for an unforeseen reason (or whose transaction the
+# database keeps aborting) is refused after this many attempts, so it cannot block the queue.
+MAX_ATTEMPTS = 5
 
 
-@transaction.atomic
+def _count_attempt(pk: int) -> None:
+    """One more attempt of a delivery whose transaction the database aborted."""
+    try:
+        with transaction.atomic():
+            Delivery.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+    except OperationalError:
+        pass  # The database is away: the task's retry will count this attempt again.
+
+
 def deliveries_apply_queued(*, limit: int = QUEUE_BATCH) -> int:
-    """Apply up to `limit` queued deliveries, oldest first, each in its own savepoint (see
-    delivery_apply), in one transaction. Their rows stay locked until it commits, and rows
-    another worker has locked are skipped, so two workers never apply one delivery twice.
-    Returns how many were taken: 0 when the queue is empty."""
-    batch = list(
-        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status=Delivery.Status.QUEUED)
-        .select_related("endpoint__team")
-        .order_by("received_at", "pk")[:limit]
-    )
-    for delivery in batch:
-        delivery_apply(delivery=delivery)
-    return len(batch)
+    """Apply up to `limit` queued deliveries, fewest attempts first and then oldest first, each
+    in a transaction of its own: its row is locked until it commits, and a row another worker
+    has locked is skipped, so two workers never apply one delivery twice, and a delivery that
+    fails undoes nothing of the others. Returns how many were taken: 0 when the queue is
+    empty."""
+    taken = 0
+    while taken < limit:
+        claimed = None
+        try:
+            with transaction.atomic():
+                delivery = (
+                    Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(status=Delivery.Status.QUEUED)
+                    .select_related("endpoint__team")
+                    .order_by("attempts", "received_at", "pk")
+                    .first()
+                )
+                if delivery is None:
+                    return taken
+                taken += 1
+                claimed = delivery.pk
+                if delivery.attempts >= MAX_ATTEMPTS:
+                    delivery.status = Delivery.Status.REFUSED
+                    delivery.detail = (
+                        f"Refused: the database aborted it {delivery.attempts} times;"
+                        " the server's log has the details."
+                    )
+                    delivery.save(update_fields=["status", "detail"])
+                else:
+                    delivery_apply(delivery=delivery)
+        except OperationalError:
+            # Outside the aborted transaction: count the attempt, and let the task try again.
+            if claimed is not None:
+                _count_attempt(claimed)
+            raise
+    return taken
 
 
 def _replay_or_keep_waiting(delivery: Delivery, service: Service | None) -> bool:

@@ -5,7 +5,8 @@ in the cache, added after the delivery's row is committed, stands for a drain th
 and has not started. The drain clears the flag first and then applies the queue until it is
 empty, so a delivery committed while the flag was up is always found, by this drain or by the
 one the next request asks for. Should a drain be lost with its flag up (a worker killed, the
-broker down), the flag expires and the sweep (CELERY_BEAT_SCHEDULE) applies what waits."""
+broker down), the flag expires within seconds, and the next request asks again or the sweep
+(CELERY_BEAT_SCHEDULE) applies what waits."""
 
 from celery import shared_task
 from django.core.cache import cache
@@ -15,8 +16,13 @@ from debrief.tasks import TRANSIENT_ERRORS, enqueue
 from . import services
 
 DRAIN_FLAG = "webhooks:drain-asked"
-# Longer than a drain takes to start on a busy worker; no longer than the sweep's period.
-DRAIN_FLAG_SECONDS = 60
+# How long a request trusts that a drain it did not see start is still coming: a flag that
+# outlives a lost drain, or that lives in one process's memory (no shared cache, or Redis
+# down) where a worker's delete cannot reach it, delays deliveries by at most this long.
+DRAIN_FLAG_SECONDS = 5
+# Deliveries one drain applies before it hands over to a new drain at the back of the
+# queue, so that in an alert storm notifications and mails still get a worker.
+DRAIN_LIMIT = 10 * services.QUEUE_BATCH
 
 
 def ask_for_drain() -> None:
@@ -29,10 +35,14 @@ def ask_for_drain() -> None:
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5, acks_late=True)
 def apply_queued_deliveries() -> int:
-    """Apply queued deliveries, oldest first, until none is left (the drain, and every minute
-    the sweep). Returns how many were applied."""
+    """Apply queued deliveries, oldest first, until none is left or DRAIN_LIMIT were taken,
+    then ask for another drain (the drain, and every minute the sweep). Returns how many were
+    taken."""
     cache.delete(DRAIN_FLAG)
     applied = 0
     while taken := services.deliveries_apply_queued():
         applied += taken
+        if applied >= DRAIN_LIMIT:
+            ask_for_drain()
+            break
     return applied

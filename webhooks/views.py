@@ -76,7 +76,7 @@ def receive(request, kind: str, token: str):
         response["Allow"] = "POST"
         return response
     queued = not apply_queued_deliveries.app.conf.task_always_eager
-    endpoint = selectors.receiving_endpoint(kind=kind, token=token, cached=queued)
+    endpoint = selectors.receiving_endpoint(kind=kind, token=token)
     if endpoint is None:
         return _error(404, "No webhook endpoint at this address.")
     body = _read_body(request)
@@ -129,7 +129,7 @@ def _queue(endpoint: Endpoint, body: bytes, event) -> JsonResponse:
     try:
         new = services.delivery_queue(endpoint=endpoint, body=body.decode("utf-8"), event=event)
     except IntegrityError:
-        # The endpoint was deleted after this request took it from the cache.
+        # The endpoint was deleted while this request was being checked.
         return _error(404, "No webhook endpoint at this address.")
     if not new:
         return JsonResponse({"status": "duplicate", "delivery": event.delivery_id})

@@ -110,6 +110,22 @@ def test_a_postgres_database_url_selects_postgresql():
     )
 
 
+def test_postgresql_connections_run_without_jit_keeping_the_url_s_own_options():
+    url = "postgres://u@h:5432/db?options=-c%20statement_timeout%3D5000"
+    values = settings_values("DATABASES", DATABASE_URL=url)
+
+    options = values["DATABASES"]["default"]["OPTIONS"]["options"]
+    assert options == "-c statement_timeout=5000 -c jit=off"
+
+
+def test_jit_is_left_to_the_server_behind_a_pooler_that_refuses_startup_options():
+    values = settings_values(
+        "DATABASES", DATABASE_URL="postgres://u@h:5432/db", DATABASE_JIT_OFF="0"
+    )
+
+    assert "options" not in values["DATABASES"]["default"].get("OPTIONS", {})
+
+
 def test_without_database_url_it_uses_sqlite_in_the_checkout():
     database = settings_values("DATABASES")["DATABASES"]["default"]
 

@@ -5,6 +5,7 @@ in the endpoint's log rather than in an answer, and what a lost drain left by th
 The worker tests post first and then start a real worker over Redis: on SQLite the worker
 reads a copy of the test's database made when it starts (tests/followups/test_worker.py)."""
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -293,9 +294,7 @@ def test_two_drains_at_once_apply_each_delivery_once(transactional_db, generic):
     assert not Incident.objects.exists()
 
 
-def test_a_new_secret_stops_the_old_one_at_once_though_the_endpoint_is_cached(
-    transactional_db, queued, generic
-):
+def test_a_new_secret_stops_the_old_one_at_once(transactional_db, queued, generic):
     assert generic.post(deployment(1)).status_code == 202
 
     new_secret = services.endpoint_rotate_secret(endpoint=generic.endpoint)
@@ -305,9 +304,65 @@ def test_a_new_secret_stops_the_old_one_at_once_though_the_endpoint_is_cached(
     assert generic.post(deployment(3)).status_code == 202
 
 
-def test_a_deleted_endpoint_is_gone_at_once_though_it_was_cached(transactional_db, queued, generic):
+def test_a_deleted_endpoint_is_gone_at_once(transactional_db, queued, generic):
     assert generic.post(deployment(1)).status_code == 202
 
     services.endpoint_delete(endpoint=generic.endpoint)
 
     assert generic.post(deployment(2)).status_code == 404
+
+
+def _failing_for(delivery_id: str, error: Exception, monkeypatch) -> None:
+    replay = services._replay
+
+    def failing(delivery, service):
+        if delivery.delivery_id == delivery_id:
+            raise error
+        return replay(delivery, service)
+
+    monkeypatch.setattr(services, "_replay", failing)
+
+
+def _statuses() -> dict[str, tuple[str, int]]:
+    return {
+        delivery.delivery_id: (delivery.status, delivery.attempts)
+        for delivery in Delivery.objects.all()
+    }
+
+
+def test_a_delivery_that_keeps_failing_is_refused_and_blocks_nothing(
+    transactional_db, queued, generic, monkeypatch
+):
+    for number in (1, 2, 3):
+        assert generic.post(deployment(number)).status_code == 202
+    _failing_for("deploy-2", RuntimeError("a bug"), monkeypatch)
+
+    services.deliveries_apply_queued()
+
+    statuses = _statuses()
+    assert statuses["deploy-1"][0] == statuses["deploy-3"][0] == Delivery.Status.PROCESSED
+    assert statuses["deploy-2"] == (Delivery.Status.REFUSED, services.MAX_ATTEMPTS)
+    assert "failed 5 times" in Delivery.objects.get(delivery_id="deploy-2").detail
+    assert sorted(Deployment.objects.values_list("version", flat=True)) == ["v1", "v3"]
+
+
+def test_a_database_error_undoes_only_its_own_delivery_and_is_counted(
+    transactional_db, queued, generic, monkeypatch
+):
+    from django.db import OperationalError
+
+    for number in (1, 2, 3):
+        assert generic.post(deployment(number)).status_code == 202
+    _failing_for("deploy-2", OperationalError("deadlock detected"), monkeypatch)
+
+    with pytest.raises(OperationalError):
+        services.deliveries_apply_queued()
+    # The task tries again (Celery's retry): the others go first, then it is given up on.
+    for _ in range(services.MAX_ATTEMPTS):
+        with contextlib.suppress(OperationalError):
+            services.deliveries_apply_queued()
+
+    statuses = _statuses()
+    assert statuses["deploy-1"][0] == statuses["deploy-3"][0] == Delivery.Status.PROCESSED
+    assert statuses["deploy-2"] == (Delivery.Status.REFUSED, services.MAX_ATTEMPTS)
+    assert sorted(Deployment.objects.values_list("version", flat=True)) == ["v1", "v3"]

@@ -16,8 +16,13 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('queued', 'Queued'), ('processed', 'Processed'), ('unrouted', 'Unrouted'), ('ignored', 'Ignored'), ('refused', 'Refused')], max_length=20),
         ),
+        migrations.AddField(
+            model_name='delivery',
+            name='attempts',
+            field=models.PositiveSmallIntegerField(db_default=0),
+        ),
         migrations.AddIndex(
             model_name='delivery',
-            index=models.Index(condition=models.Q(('status', 'queued')), fields=['received_at', 'id'], name='webhook_delivery_queue'),
+            index=models.Index(condition=models.Q(('status', 'queued')), fields=['attempts', 'received_at', 'id'], name='webhook_delivery_queue'),
         ),
     ]
