@@ -64,9 +64,11 @@ def reference() -> str:
     return DESCRIPTION if supported() else f"not measured: {WHY_NOT_SQLITE}"
 
 
-def _viewer_midnight(day: date) -> datetime:
-    # The learning trends and follow-up statistics cut days in the viewer's time zone.
-    return timezone.make_aware(datetime.combine(day, midnight_time.min))
+def _local_midnight(day: date) -> datetime:
+    # Every learning figure cuts days in the configured time zone, whoever reads it.
+    return timezone.make_aware(
+        datetime.combine(day, midnight_time.min), timezone.get_default_timezone()
+    )
 
 
 def parameters(*, period: Period, team: Team | None) -> dict:
@@ -74,14 +76,13 @@ def parameters(*, period: Period, team: Team | None) -> dict:
     return {
         "team": team.pk if team else None,
         "zone": timezone.get_default_timezone_name(),
-        "viewer_zone": timezone.get_current_timezone_name(),
         "previous_start": period.previous().start_at,
         "current_start": period.start_at,
         "end_before": period.end_before,
         "weeks_start": Period(first_week_day, first_week_day).start_at,
         "weeks_first_day": first_week_day,
-        "trend_start": _viewer_midnight(period.start),
-        "trend_end_before": _viewer_midnight(period.end + timedelta(days=1)),
+        "trend_start": _local_midnight(period.start),
+        "trend_end_before": _local_midnight(period.end + timedelta(days=1)),
         "today": timezone.localdate(),
         "now": timezone.now(),
         **_culture_parameters(period),
@@ -102,10 +103,9 @@ def _culture_parameters(period: Period) -> dict:
     return {
         "culture_first_quarter": first.start,
         "culture_last_quarter": last.start,
-        # Recurrences are found among the incidents that started in the quarters as the
-        # trends cut days (the viewer's zone), and counted in a quarter by the configured one.
-        "culture_start": _viewer_midnight(first.start),
-        "culture_end_before": _viewer_midnight(last.end + timedelta(days=1)),
+        # Recurrences are found among the incidents that started in the quarters.
+        "culture_start": _local_midnight(first.start),
+        "culture_end_before": _local_midnight(last.end + timedelta(days=1)),
         "quarters_start": first.start_at,
         "quarters_end_before": last.end_before,
     }

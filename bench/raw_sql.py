@@ -4,9 +4,8 @@ no cache, no ORM), as labelled rows: (section, values as a JSON array).
 
 %(...)s are the statement's parameters (bench.raw.parameters): the team (NULL for the
 organisation), the period's bounds and the previous period's, the sparkline weeks' first
-moment and day, the learning trends' bounds, the time zones (the configured one, by which the
-delivery metrics count days; the viewer's, by which the trends cut weeks, months and quarters)
-and the viewer's today."""
+moment and day, the learning trends' bounds, the configured time zone (by which every figure
+counts days, cuts weeks, months and quarters) and today."""
 
 # Production deployments and incidents in scope from the earliest moment any figure needs, each
 # labelled with the period ("current", "previous") and sparkline week (0 to 11) it counts in.
@@ -121,12 +120,12 @@ FROM incidents WHERE restore IS NOT NULL AND week IS NOT NULL GROUP BY week
 TRENDS = """
 UNION ALL
 SELECT 'incidents', json_build_array(
-    date_trunc('week', started_at AT TIME ZONE %(viewer_zone)s)::date, severity, COUNT(*))
+    date_trunc('week', started_at AT TIME ZONE %(zone)s)::date, severity, COUNT(*))
 FROM incidents WHERE in_trends
-GROUP BY date_trunc('week', started_at AT TIME ZONE %(viewer_zone)s), severity
+GROUP BY date_trunc('week', started_at AT TIME ZONE %(zone)s), severity
 UNION ALL
 SELECT 'restore quarter', json_build_array(
-    date_trunc('quarter', started_at AT TIME ZONE %(viewer_zone)s)::date,
+    date_trunc('quarter', started_at AT TIME ZONE %(zone)s)::date,
     COUNT(*) FILTER (WHERE restore >= 0 AND restore < 900000000),
     COUNT(*) FILTER (WHERE restore >= 900000000 AND restore < 3600000000),
     COUNT(*) FILTER (WHERE restore >= 3600000000 AND restore < 14400000000),
@@ -135,12 +134,12 @@ SELECT 'restore quarter', json_build_array(
     COUNT(*) FILTER (WHERE restore >= 604800000000),
     COUNT(*) FILTER (WHERE restored_at IS NULL))
 FROM incidents WHERE in_trends
-GROUP BY date_trunc('quarter', started_at AT TIME ZONE %(viewer_zone)s)
+GROUP BY date_trunc('quarter', started_at AT TIME ZONE %(zone)s)
 UNION ALL
 -- Contributing factors of published postmortems, in the month their incident started.
 SELECT 'factors', json_build_array(month, category.name, category.position, count)
 FROM (
-    SELECT date_trunc('month', i.started_at AT TIME ZONE %(viewer_zone)s)::date AS month,
+    SELECT date_trunc('month', i.started_at AT TIME ZONE %(zone)s)::date AS month,
         f.category_id, COUNT(*) AS count
     FROM incidents i
     JOIN postmortems_postmortem p ON p.incident_id = i.id
@@ -153,14 +152,14 @@ JOIN postmortems_factorcategory category ON category.id = factors.category_id
 UNION ALL
 -- Blameful wording left at publication, in the month published, whenever the incident started.
 SELECT 'blameful', json_build_array(
-    date_trunc('month', p.published_at AT TIME ZONE %(viewer_zone)s)::date, COUNT(*),
+    date_trunc('month', p.published_at AT TIME ZONE %(zone)s)::date, COUNT(*),
     AVG(p.coach_flags_at_publish))
 FROM postmortems_postmortem p
 JOIN incidents_incident i ON i.id = p.incident_id
 WHERE p.deleted_at IS NULL AND p.status = 'published' AND NOT i.is_drill
     AND p.published_at >= %(trend_start)s AND p.published_at < %(trend_end_before)s
     AND (%(team)s::bigint IS NULL OR i.team_id = %(team)s::bigint)
-GROUP BY date_trunc('month', p.published_at AT TIME ZONE %(viewer_zone)s)
+GROUP BY date_trunc('month', p.published_at AT TIME ZONE %(zone)s)
 UNION ALL
 -- Postmortem health: SEV1 and SEV2 incidents, those with a published postmortem, and the
 -- median time from restore to publication of the published ones (any severity).
@@ -185,8 +184,8 @@ TEAM = """
 UNION ALL
 SELECT 'recurring', json_build_array(service.name, category.name,
     json_agg(recurring.incident_id ORDER BY recurring.started_at, recurring.incident_id),
-    (MIN(recurring.started_at) AT TIME ZONE 'UTC')::date,
-    (MAX(recurring.started_at) AT TIME ZONE 'UTC')::date)
+    (MIN(recurring.started_at) AT TIME ZONE %(zone)s)::date,
+    (MAX(recurring.started_at) AT TIME ZONE %(zone)s)::date)
 FROM (
     -- The incident-service links with a published postmortem's factor of a category that
     -- shows in another incident of the same service at most 90 days apart.
@@ -207,7 +206,7 @@ UNION ALL
 -- Follow-up completion of the team's follow-ups created in the period, and those open now.
 SELECT 'completion', json_build_array(
     COUNT(*) FILTER (WHERE created AND a.status = 'done' AND a.due_date IS NOT NULL
-        AND (a.completed_at AT TIME ZONE %(viewer_zone)s)::date <= a.due_date),
+        AND (a.completed_at AT TIME ZONE %(zone)s)::date <= a.due_date),
     COUNT(*) FILTER (WHERE created AND a.due_date IS NOT NULL AND (a.status = 'done'
         OR (a.status IN ('open', 'in_progress') AND a.due_date < %(today)s))),
     COUNT(*) FILTER (WHERE created AND a.status IN ('open', 'in_progress')),
@@ -286,10 +285,11 @@ WHERE p.deleted_at IS NULL AND p.status = 'published' AND NOT i.is_drill
     AND (%(team)s::bigint IS NULL OR i.team_id = %(team)s::bigint)
 GROUP BY date_trunc('quarter', p.published_at AT TIME ZONE %(zone)s)
 UNION ALL
--- Follow-ups done, drills' too, as the culture section counts them.
+-- Follow-ups done, but a drill's.
 SELECT 'done per quarter', json_build_array(
     date_trunc('quarter', a.completed_at AT TIME ZONE %(zone)s)::date, COUNT(*))
 FROM followups_actionitem a
+JOIN incidents_incident i ON i.id = a.incident_id AND NOT i.is_drill
 WHERE a.deleted_at IS NULL AND a.status = 'done'
     AND a.completed_at >= %(quarters_start)s AND a.completed_at < %(quarters_end_before)s
     AND (%(team)s::bigint IS NULL OR a.team_id = %(team)s::bigint)
