@@ -7,6 +7,7 @@ run; each test still runs in its own transaction nested inside it (a savepoint, 
 
 from contextlib import contextmanager
 
+import pytest
 from django.db import transaction
 from django.test import override_settings
 
@@ -36,3 +37,20 @@ def rows_for_the_module(django_db_blocker, build):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def world_fixtures(build):
+    """The fixtures of a module whose tests all ask questions of what build() makes: bind them
+    as `module_world, world = world_fixtures(build)`. `world` is built once for the module;
+    each test that asks for it runs in a rolled-back transaction of its own."""
+
+    @pytest.fixture(scope="module")
+    def module_world(django_db_setup, django_db_blocker):
+        with rows_for_the_module(django_db_blocker, build) as world:
+            yield world
+
+    @pytest.fixture
+    def world(module_world, db):
+        return module_world
+
+    return module_world, world

@@ -4,6 +4,7 @@ all. Without a Celery broker a delivery is applied as it is received (delivery_r
 one, it is queued in one statement (delivery_queue) and a worker applies the queue
 (deliveries_apply_queued)."""
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -315,11 +316,9 @@ MAX_ATTEMPTS = 5
 
 def _count_attempt(pk: int) -> None:
     """One more attempt of a delivery whose transaction the database aborted."""
-    try:
-        with transaction.atomic():
-            Delivery.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
-    except OperationalError:
-        pass  # The database is away: the task's retry will count this attempt again.
+    # With the database away this attempt goes uncounted, and the task's retry tries again.
+    with contextlib.suppress(OperationalError), transaction.atomic():
+        Delivery.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
 
 
 def deliveries_apply_queued(*, limit: int = QUEUE_BATCH) -> int:

@@ -29,7 +29,7 @@ from incidents.models import Service, Team
 from integrations.tokens import token_create
 from postmortems import services as postmortem_services
 from postmortems.models import FactorCategory, Postmortem, PostmortemTemplate
-from tests.module_rows import rows_for_the_module
+from tests.module_rows import world_fixtures
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", 403, 404
 ROLES = ["anonymous", "viewer", "other", "manager", "responder", "owner", "admin"]
@@ -346,16 +346,8 @@ def _build_world() -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def module_world(django_db_setup, django_db_blocker):
-    # Built once: each test asks its questions in a transaction of its own, rolled back.
-    with rows_for_the_module(django_db_blocker, _build_world) as world:
-        yield world
-
-
-@pytest.fixture
-def world(module_world, db):
-    return module_world
+# Built once per module: each test (and each fuzz example) runs in a rolled-back transaction.
+module_world, world = world_fixtures(_build_world)
 
 
 def _kwargs(target, world) -> dict:

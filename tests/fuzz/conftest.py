@@ -23,7 +23,7 @@ from outbound.models import SUBSCRIBABLE_EVENTS, Destination
 from postmortems import services as postmortem_services
 from postmortems import template_services
 from postmortems.models import FactorCategory, Postmortem, PostmortemTemplate, TemplateSection
-from tests.module_rows import rows_for_the_module
+from tests.module_rows import world_fixtures
 from tests.webhooks.conftest import _hook, ago, iso
 from webhooks import services as webhook_services
 from webhooks.models import Delivery
@@ -207,14 +207,5 @@ def _build_world() -> World:
     return w
 
 
-@pytest.fixture(scope="module")
-def module_world(django_db_setup, django_db_blocker):
-    # Built once per module: each test, and each example within it, runs in a transaction of
-    # its own that is rolled back.
-    with rows_for_the_module(django_db_blocker, _build_world) as world:
-        yield world
-
-
-@pytest.fixture
-def world(module_world, db):
-    return module_world
+# Built once per module: each test (and each fuzz example) runs in a rolled-back transaction.
+module_world, world = world_fixtures(_build_world)
