@@ -32,6 +32,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from audit.context import not_recording
+from learning import signals as learning_signals
 from learning.models import IncidentSearchDocument, PostmortemSearchDocument, WeeklyFigures
 from postmortems.models import CoachTerm, FactorCategory, PostmortemTemplate, TemplateSection
 
@@ -246,8 +247,9 @@ def import_organisation(stream: TextIO) -> Counter:
         )
     counts = Counter()
     # The file brings its own audit trail: replacing the built-in rows and loading the file's
-    # must not add entries of their own (nor take the primary keys of the file's).
-    with transaction.atomic(), not_recording():
+    # must not add entries of their own (nor take the primary keys of the file's); the stored
+    # and cached learning figures are forgotten once at the end, not row by row.
+    with transaction.atomic(), not_recording(), learning_signals.rebuilt_after():
         if occupied := _occupied(models):
             raise BackupError(
                 f"This database already holds data ({', '.join(occupied)}): an import only "

@@ -6,7 +6,14 @@ know.
 
 Each instance remembers, when loaded, the fields the figures depend on; a save that changes
 none of them deletes nothing. Writes that skip signals (QuerySet.update, bulk_create) do not
-invalidate: the demo and benchmark builders use them on fresh databases only."""
+invalidate: the demo and benchmark builders use them on fresh databases only. Nor do raw saves
+(fixtures) and whatever happens inside `rebuilt_after()`, which a backup import uses: row by
+row, tens of thousands of invalidations would cost more than the import's own writes, so the
+import forgets everything stored once, at its end."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.db.models import Min
@@ -48,6 +55,25 @@ WATCHED = {
 }
 # A field its query left unloaded (QuerySet.only): reading it would cost a query of its own.
 UNLOADED = object()
+
+_suspended = ContextVar("learning_invalidation_suspended", default=False)
+
+
+@contextmanager
+def rebuilt_after() -> Iterator[None]:
+    """Writes inside invalidate nothing one by one; on leaving, every stored week and cached
+    page is forgotten, then again once the transaction commits (as `_invalidate` does)."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
+    _forget([UNLOADED])
+    transaction.on_commit(lambda: _forget([UNLOADED]))
+
+
+def _ignored(raw: bool = False) -> bool:
+    return raw or _suspended.get()
 
 
 def _watched(instance) -> tuple:
@@ -105,7 +131,9 @@ def _deployed_at(*pks) -> list:
 
 
 @receiver(post_save, sender=Deployment)
-def deployment_saved(sender, instance, created, **kwargs):
+def deployment_saved(sender, instance, created, raw=False, **kwargs):
+    if _ignored(raw):
+        return
     if (change := _changed(instance, created)) is not None:
         before, now = change
         _invalidate([before[0], now[0]])
@@ -113,11 +141,15 @@ def deployment_saved(sender, instance, created, **kwargs):
 
 @receiver(post_delete, sender=Deployment)
 def deployment_deleted(sender, instance, **kwargs):
+    if _ignored():
+        return
     _invalidate([_watched(instance)[0]])
 
 
 @receiver(post_save, sender=DeploymentCommit)
-def commit_saved(sender, instance, created, **kwargs):
+def commit_saved(sender, instance, created, raw=False, **kwargs):
+    if _ignored(raw):
+        return
     if (change := _changed(instance, created)) is not None:
         before, now = change
         _invalidate(_deployed_at(before[0], now[0]))
@@ -125,6 +157,8 @@ def commit_saved(sender, instance, created, **kwargs):
 
 @receiver(post_delete, sender=DeploymentCommit)
 def commit_deleted(sender, instance, **kwargs):
+    if _ignored():
+        return
     _invalidate(_deployed_at(_watched(instance)[0]))
 
 
@@ -140,7 +174,9 @@ def _incident_moments(incident: Incident, before: tuple, now: tuple) -> list:
 
 
 @receiver(post_save, sender=Incident)
-def incident_saved(sender, instance, created, **kwargs):
+def incident_saved(sender, instance, created, raw=False, **kwargs):
+    if _ignored(raw):
+        return
     change = _changed(instance, created)
     if change is None:
         return
@@ -154,6 +190,8 @@ def incident_saved(sender, instance, created, **kwargs):
 
 @receiver(pre_delete, sender=Incident)
 def incident_deleted(sender, instance, **kwargs):
+    if _ignored():
+        return
     # Before the delete clears the remediating deployments' links without a signal.
     watched = _watched(instance)
     _invalidate(_incident_moments(instance, watched, watched))
@@ -161,7 +199,7 @@ def incident_deleted(sender, instance, **kwargs):
 
 @receiver(m2m_changed, sender=Incident.services.through)
 def incident_services_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in ("post_add", "post_remove", "pre_clear"):
+    if action not in ("post_add", "post_remove", "pre_clear") or _ignored():
         return
     if not reverse:
         _invalidate([_watched(instance)[0]])
@@ -182,14 +220,18 @@ def incident_services_changed(sender, instance, action, reverse, pk_set, **kwarg
 @receiver(post_delete, sender=Postmortem)
 @receiver(post_save, sender=ContributingFactor)
 @receiver(post_delete, sender=ContributingFactor)
-def names_or_learnings_changed(sender, instance, **kwargs):
+def names_or_learnings_changed(sender, instance, raw=False, **kwargs):
+    if _ignored(raw):
+        return
     # The organisation page lists every team by name, and the recurring factors come from
     # published postmortems: cached ones are out of date (no stored week is).
     new_generation()
 
 
 @receiver(post_save, sender=Service)
-def service_saved(sender, instance, created, **kwargs):
+def service_saved(sender, instance, created, raw=False, **kwargs):
+    if _ignored(raw):
+        return
     change = _changed(instance, created)
     if change is None or created:
         return
@@ -203,7 +245,9 @@ def service_saved(sender, instance, created, **kwargs):
 
 
 @receiver(post_save, sender=ActionItem)
-def followup_binned_or_restored(sender, instance, update_fields, **kwargs):
+def followup_binned_or_restored(sender, instance, update_fields, raw=False, **kwargs):
+    if _ignored(raw):
+        return
     # The cached trends count done follow-ups; the other saves of an item leave them be.
     if update_fields and "deleted_at" in update_fields:
         new_generation()

@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -28,7 +29,10 @@ from followups.models import ActionItem, NotificationSettings, SentNotification
 from incidents import services as incident_services
 from incidents.models import Incident, Service, Severity, Team
 from integrations.tokens import token_create, token_revoke
+from learning.export import cached_four_keys
+from learning.metrics import ORGANISATION
 from learning.models import WeeklyFigures
+from learning.periods import Period
 from outbound.models import Delivery, DeliveryAttempt, Destination
 from postmortems import services as postmortem_services
 from postmortems.models import CoachTerm, FactorCategory, PostmortemTemplate, TemplateSection
@@ -295,6 +299,22 @@ def small_organisation(alice, checkout) -> list[Incident]:
         )
         for number in range(3)
     ]
+
+
+def test_learning_figures_read_before_an_import_are_not_served_after_it(alice, checkout, settings):
+    # The import forgets the cached figures once, at its end, not at each row it loads.
+    settings.LEARNING_CACHE_SECONDS = 60
+    cache.clear()
+    small_organisation(alice, checkout)
+    document = exported()
+    empty_database()
+    today = timezone.localdate()
+    last_month = Period(today - timedelta(days=29), today)
+    assert cached_four_keys(scope=ORGANISATION, period=last_month).time_to_restore.open_count == 0
+
+    imported(document)
+
+    assert cached_four_keys(scope=ORGANISATION, period=last_month).time_to_restore.open_count == 3
 
 
 def test_new_rows_continue_after_the_largest_imported_id(alice, checkout):

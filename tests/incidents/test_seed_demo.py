@@ -19,6 +19,8 @@ from incidents.models import (
     TimelineEvent,
 )
 from incidents.times import validate_incident_times
+from learning.models import WeeklyFigures
+from learning.weekly import weekly_figures_fill
 
 NOW = datetime.fromisoformat("2025-06-02T12:00:00+00:00")
 
@@ -206,3 +208,11 @@ def test_if_empty_skips_a_database_that_already_has_data(seeded):
 def test_it_refuses_a_moment_in_the_future(seeded):
     with pytest.raises(CommandError, match="cannot be in the future"):
         call_command("seed_demo", "--force", "--now=2999-01-01T00:00:00+00:00")
+
+
+def test_seeding_again_forgets_the_stored_learning_figures(seeded):
+    # Stored weeks of the old organisation would show its numbers on the new one's pages.
+    weekly_figures_fill(end=NOW.date(), count=12)
+    assert WeeklyFigures.objects.exists()
+    seed("--force", "--seed=2")
+    assert not WeeklyFigures.objects.exists()

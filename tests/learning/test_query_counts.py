@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from incidents.models import Team
 from learning.models import WeeklyFigures
+from learning.signals import rebuilt_after
 from tests.learning.metrics_builders import FAILED, ROLLED_BACK, SUCCEEDED, at, deploy, incident
 
 TODAY = date(2026, 3, 28)
@@ -23,7 +24,13 @@ def fixed_today(monkeypatch):
 
 def _history(service, days: int) -> None:
     """`days` days up to TODAY of deployments (some failing, some redeploying a commit) and
-    incidents (some caused by a deployment, some drills), every day a little different."""
+    incidents (some caused by a deployment, some drills), every day a little different. The
+    stored figures are forgotten once, after the last row, as a backup import does."""
+    with rebuilt_after():
+        _write_history(service, days)
+
+
+def _write_history(service, days: int) -> None:
     outcomes = [SUCCEEDED, SUCCEEDED, FAILED, SUCCEEDED, ROLLED_BACK]
     for back in range(days):
         day = TODAY - timedelta(days=back)

@@ -16,6 +16,7 @@ from incidents.models import (
     Team,
 )
 from incidents.times import CLOCK_SKEW
+from learning import signals as learning_signals
 
 
 class Command(BaseCommand):
@@ -60,7 +61,8 @@ class Command(BaseCommand):
                 "seeding demo data would mix with them. Use --force to delete them first, "
                 "or --if-empty to skip."
             )
-        with transaction.atomic():
+        # Row by row, the wipe's deletes would each forget learning figures; once at the end.
+        with transaction.atomic(), learning_signals.rebuilt_after():
             if has_data:
                 _wipe()
             counts = DemoOrganisation(rng=random.Random(seed), now=now).build()
