@@ -1,3 +1,4 @@
+import html
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -8,7 +9,8 @@ from django.db.models import Q
 from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import SafeData, mark_safe
 
 from debrief.permissions import deployable_services
 
@@ -91,6 +93,68 @@ def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
+class OptionsWritten:
+    """A select that writes its options itself. Django renders each option through a template,
+    a tenth of a millisecond apiece: too slow for hundreds of teams on every list page, or a
+    thousand people on every incident page. Same markup, same escaping, same selection rule
+    (the first option whose value is chosen, or each of them for a multiple select)."""
+
+    def options(self, name: str, value) -> str:
+        chosen = set(self.format_value(value))
+        any_selected = False
+
+        def option(option_value, label) -> str:
+            nonlocal any_selected
+            text = "" if option_value is None else str(option_value)
+            selected = text in chosen and (self.allow_multiple_selected or not any_selected)
+            any_selected |= selected
+            mark = " selected" if selected else ""
+            return f'<option value="{_escaped(text)}"{mark}>{_escaped(label)}</option>'
+
+        parts = []
+        for option_value, label in self.choices:
+            if isinstance(label, list | tuple):
+                grouped = "".join(option(*choice) for choice in label)
+                parts.append(f'<optgroup label="{_escaped(option_value)}">{grouped}</optgroup>')
+            else:
+                parts.append(option(option_value, label))
+        # Every value and label above went through _escaped.
+        return mark_safe("".join(parts))
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(attrs), self.options(name, value)
+        )
+
+
+def _escaped(text) -> str:
+    """What Django's escape makes of `text`, without its lazy-string wrapper; safe strings
+    (already escaped) are kept as they are."""
+    if isinstance(text, SafeData):
+        return str(text)
+    return html.escape(str(text))
+
+
+class OptionsSelect(OptionsWritten, forms.Select):
+    pass
+
+
+class OptionsSelectMultiple(OptionsWritten, forms.SelectMultiple):
+    pass
+
+
+def offer_rows(field: forms.ModelChoiceField, label: str) -> None:
+    """Offer `field`'s queryset as (pk, `label` column) rows, read without building a model
+    instance per option; the field still validates against the queryset."""
+    empty = [] if isinstance(field, forms.ModelMultipleChoiceField) else [("", field.empty_label)]
+    if field.empty_label is None:
+        empty = []
+    field.widget.choices = [*empty, *field.queryset.values_list("pk", label)]
+
+
 class SeverityChoiceField(forms.TypedChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
@@ -110,6 +174,7 @@ class DeclareForm(forms.Form):
         queryset=Service.objects.select_related("team"),
         help_text="The services customers or colleagues see failing. The first one's team "
         "owns the incident.",
+        widget=OptionsSelectMultiple,
     )
     started_at = moment_field(
         timestamp_label("started_at"), help_text="Leave empty if it started just now."
@@ -130,6 +195,10 @@ class DeclareForm(forms.Form):
         help_text=Incident._meta.get_field("is_private").help_text,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_rows(self.fields["services"], "name")
+
     def clean_services(self) -> list[Service]:
         # In the order they were submitted, not the queryset's: the first one picks the team.
         submitted = _submitted(self, "services")
@@ -138,29 +207,6 @@ class DeclareForm(forms.Form):
 
 # Every filter but the title applies on "change"; the title as you type (see list.html).
 FILTER_CHOICE = {"class": "filter-choice"}
-
-
-class OptionsSelect(forms.Select):
-    """A select that writes its options itself. Django renders each option through a template,
-    a tenth of a millisecond apiece: too slow for hundreds of teams on every list page."""
-
-    def options(self, name: str, value) -> str:
-        context = self.get_context(name, value, None)["widget"]
-        return format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _group, group_options, _index in context["optgroups"]
-                for option in group_options
-            ),
-        )
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, attrs)
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(attrs), self.options(name, value)
-        )
 
 
 def _filter_select() -> OptionsSelect:
@@ -370,6 +416,8 @@ class IncidentEditForm(forms.ModelForm):
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "customer_impact": forms.Textarea(attrs={"rows": 3}),
+            "commander": OptionsSelect,
+            "services": OptionsSelectMultiple,
         }
 
     def __init__(self, *args, **kwargs):
@@ -379,6 +427,8 @@ class IncidentEditForm(forms.ModelForm):
         self.fields["commander"].queryset = User.objects.filter(
             Q(is_active=True) | Q(pk=incident.commander_id)
         ).order_by("username")
+        offer_rows(self.fields["commander"], "username")
+        offer_rows(self.fields["services"], "name")
         self.fields["caused_by_deployment"].queryset = self._deployment_choices()
         if not self.is_bound:
             self.initial["loaded"] = _encode_details(incident_details(incident))
@@ -559,6 +609,7 @@ class ResponderForm(forms.Form):
     responders = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
+        widget=OptionsSelectMultiple,
         help_text="For a private incident, only these people, the commander, the reporter and "
         "organisation admins see it.",
     )
@@ -571,5 +622,6 @@ class ResponderForm(forms.Form):
         field.queryset = User.objects.filter(
             Q(is_active=True) | Q(pk__in=chosen.values("pk"))
         ).order_by("username")
+        offer_rows(field, "username")
         if not self.is_bound:
             self.initial["responders"] = [person.pk for person in chosen]  # prefetched
