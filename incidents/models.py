@@ -258,6 +258,12 @@ class Incident(models.Model):
             models.Index(fields=["-started_at", "-id"], name="incident_newest"),
             models.Index(fields=["status", "-started_at"], name="incident_status_newest"),
             models.Index(fields=["team", "-started_at"], name="incident_team_newest"),
+            # The home page's open incidents: a handful among years of resolved ones.
+            models.Index(
+                fields=["severity", "-started_at"],
+                condition=~models.Q(status="resolved") & models.Q(deleted_at__isnull=True),
+                name="incident_open",
+            ),
             # Time to restore (learning.metrics.restore_samples) reads the organisation's
             # non-drill incidents started in a period.
             models.Index(fields=["is_drill", "started_at"], name="incident_drill_started"),
