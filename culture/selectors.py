@@ -14,6 +14,7 @@ from debrief.permissions import postmortem_visibility
 from followups.models import ActionItem
 from incidents.models import Team, TimelineEvent
 from learning import trends
+from learning.cache import cached
 from learning.periods import Period
 from postmortems.models import (
     ContributingFactor,
@@ -258,7 +259,16 @@ def learning_beside(*, quarters: list[Period], team: Team | None = None) -> list
     before" that came back in the quarter, i.e. showed in an incident that started in the
     quarter, at most 90 days after an earlier incident of the same service with the same
     category, both within the quarters shown (learning.trends.recurrences_per_period). Three
-    queries."""
+    queries, kept for a short while (learning.cache): a year of an organisation's follow-ups
+    and postmortems is counted."""
+    parts = (
+        *(f"{q.start.isoformat()}/{q.end.isoformat()}" for q in quarters),
+        team.pk if team else "",
+    )
+    return cached("learning-beside", parts, lambda: _learning_beside(quarters=quarters, team=team))
+
+
+def _learning_beside(*, quarters: list[Period], team: Team | None) -> list[QuarterLearning]:
     postmortems = Postmortem.objects.filter(
         status=Postmortem.Status.PUBLISHED, incident__is_drill=False
     )

@@ -52,6 +52,8 @@ WATCHED = {
         "is_private",
     ),
     Service: ("team_id",),
+    # The culture section counts done follow-ups per quarter, and the trends follow-ups done.
+    ActionItem: ("status", "completed_at", "deleted_at", "team_id", "incident_id"),
 }
 # A field its query left unloaded (QuerySet.only): reading it would cost a query of its own.
 UNLOADED = object()
@@ -85,6 +87,7 @@ def _watched(instance) -> tuple:
 @receiver(post_init, sender=DeploymentCommit)
 @receiver(post_init, sender=Incident)
 @receiver(post_init, sender=Service)
+@receiver(post_init, sender=ActionItem)
 def remember_loaded(sender, instance, **kwargs):
     instance._learning_loaded = _watched(instance) if instance.pk is not None else None
 
@@ -245,9 +248,15 @@ def service_saved(sender, instance, created, raw=False, **kwargs):
 
 
 @receiver(post_save, sender=ActionItem)
-def followup_binned_or_restored(sender, instance, update_fields, raw=False, **kwargs):
+def followup_saved(sender, instance, created, raw=False, **kwargs):
+    # Cached figures count done follow-ups; the other changes of an item leave them be.
     if _ignored(raw):
         return
-    # The cached trends count done follow-ups; the other saves of an item leave them be.
-    if update_fields and "deleted_at" in update_fields:
+    if _changed(instance, created) is not None:
+        new_generation()
+
+
+@receiver(post_delete, sender=ActionItem)
+def followup_deleted(sender, instance, **kwargs):
+    if not _ignored():
         new_generation()

@@ -7,10 +7,12 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from culture.models import Kind, Survey
 from culture.selectors import culture_trend, learning_beside
+from followups import services as followup_services
 from followups.models import ActionItem
 from incidents import services as incident_services
 
@@ -185,6 +187,24 @@ def test_learning_beside_counts_each_quarter(payments, postmortem, alice):
     rows = learning_beside(quarters=[last_quarter(), this_quarter()], team=payments)
 
     assert [(row.postmortems_published, row.followups_done) for row in rows] == [(0, 0), (1, 1)]
+
+
+def test_a_follow_up_done_shows_at_once_though_the_counts_are_cached(
+    payments, postmortem, alice, settings
+):
+    settings.LEARNING_CACHE_SECONDS = 60
+    cache.clear()
+    item = followup_services.item_create(
+        incident=postmortem.incident, title="Alert on processor latency", by=alice
+    )
+    quarters = [this_quarter()]
+    assert learning_beside(quarters=quarters, team=payments)[0].followups_done == 0
+
+    followup_services.item_set_status(item=item, status=ActionItem.Status.DONE, by=alice)
+    assert learning_beside(quarters=quarters, team=payments)[0].followups_done == 1
+
+    followup_services.item_delete(item=item, by=alice)
+    assert learning_beside(quarters=quarters, team=payments)[0].followups_done == 0
 
 
 def test_follow_ups_of_drills_and_in_the_bin_are_not_counted_as_done(
