@@ -147,12 +147,13 @@ class OptionsSelectMultiple(OptionsWritten, forms.SelectMultiple):
 
 
 def offer_rows(field: forms.ModelChoiceField, label: str) -> None:
-    """Offer `field`'s queryset as (pk, `label` column) rows, read without building a model
-    instance per option; the field still validates against the queryset."""
-    empty = [] if isinstance(field, forms.ModelMultipleChoiceField) else [("", field.empty_label)]
-    if field.empty_label is None:
-        empty = []
-    field.widget.choices = [*empty, *field.queryset.values_list("pk", label)]
+    """Offer `field`'s queryset as (value, `label` column) rows, read without building a model
+    instance per option, and only when the select is rendered (a valid post never reads them);
+    the field still validates against the queryset."""
+    multiple = isinstance(field, forms.ModelMultipleChoiceField)
+    empty = [] if multiple or field.empty_label is None else [("", field.empty_label)]
+    key = field.to_field_name or "pk"
+    field.widget.choices = lambda: [*empty, *field.queryset.values_list(key, label)]
 
 
 class SeverityChoiceField(forms.TypedChoiceField):

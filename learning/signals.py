@@ -68,14 +68,31 @@ def rebuilt_after() -> Iterator[None]:
     token = _suspended.set(True)
     try:
         yield
-    finally:
+    except BaseException:
         _suspended.reset(token)
-    _forget([UNLOADED])
-    transaction.on_commit(lambda: _forget([UNLOADED]))
+        # Inside a transaction the error undoes the writes too; outside one, those made
+        # before it stay, and so must not leave stored figures behind.
+        if not transaction.get_connection().in_atomic_block:
+            _forget([UNLOADED])
+        raise
+    _suspended.reset(token)
+    _invalidate([UNLOADED])
 
 
-def _ignored(raw: bool = False) -> bool:
-    return raw or _suspended.get()
+def _ignored(raw: bool = False, instance=None) -> bool:
+    """Whether a write is left to its loader; the instance then remembers what it saved, so
+    that a later change back is still seen as a change."""
+    ignored = raw or _suspended.get()
+    if ignored and instance is not None and type(instance) in WATCHED:
+        instance._learning_loaded = _watched(instance)
+    return ignored
+
+
+def _new_generation() -> None:
+    """Cached figures are out of date: now, and again once the write commits, since another
+    process sharing the cache may store figures from before it in between."""
+    new_generation()
+    transaction.on_commit(new_generation)
 
 
 def _watched(instance) -> tuple:
@@ -135,7 +152,7 @@ def _deployed_at(*pks) -> list:
 
 @receiver(post_save, sender=Deployment)
 def deployment_saved(sender, instance, created, raw=False, **kwargs):
-    if _ignored(raw):
+    if _ignored(raw, instance):
         return
     if (change := _changed(instance, created)) is not None:
         before, now = change
@@ -151,7 +168,7 @@ def deployment_deleted(sender, instance, **kwargs):
 
 @receiver(post_save, sender=DeploymentCommit)
 def commit_saved(sender, instance, created, raw=False, **kwargs):
-    if _ignored(raw):
+    if _ignored(raw, instance):
         return
     if (change := _changed(instance, created)) is not None:
         before, now = change
@@ -178,7 +195,7 @@ def _incident_moments(incident: Incident, before: tuple, now: tuple) -> list:
 
 @receiver(post_save, sender=Incident)
 def incident_saved(sender, instance, created, raw=False, **kwargs):
-    if _ignored(raw):
+    if _ignored(raw, instance):
         return
     change = _changed(instance, created)
     if change is None:
@@ -211,7 +228,7 @@ def incident_services_changed(sender, instance, action, reverse, pk_set, **kwarg
         _invalidate([_earliest(incidents, "started_at")])
     else:
         # A service's incidents cleared: its stored weeks go.
-        new_generation()
+        _new_generation()
         WeeklyFigures.objects.filter(
             scope=WeeklyFigures.Scope.SERVICE, scope_key=instance.pk
         ).delete()
@@ -224,22 +241,22 @@ def incident_services_changed(sender, instance, action, reverse, pk_set, **kwarg
 @receiver(post_save, sender=ContributingFactor)
 @receiver(post_delete, sender=ContributingFactor)
 def names_or_learnings_changed(sender, instance, raw=False, **kwargs):
-    if _ignored(raw):
+    if _ignored(raw, instance):
         return
     # The organisation page lists every team by name, and the recurring factors come from
     # published postmortems: cached ones are out of date (no stored week is).
-    new_generation()
+    _new_generation()
 
 
 @receiver(post_save, sender=Service)
 def service_saved(sender, instance, created, raw=False, **kwargs):
-    if _ignored(raw):
+    if _ignored(raw, instance):
         return
     change = _changed(instance, created)
     if change is None or created:
         return
     (team_before,), (team_now,) = change
-    new_generation()
+    _new_generation()
     # The service's deployments now count for another team.
     teams = WeeklyFigures.objects.filter(scope=WeeklyFigures.Scope.TEAM)
     if UNLOADED not in (team_before, team_now):
@@ -250,13 +267,13 @@ def service_saved(sender, instance, created, raw=False, **kwargs):
 @receiver(post_save, sender=ActionItem)
 def followup_saved(sender, instance, created, raw=False, **kwargs):
     # Cached figures count done follow-ups; the other changes of an item leave them be.
-    if _ignored(raw):
+    if _ignored(raw, instance):
         return
     if _changed(instance, created) is not None:
-        new_generation()
+        _new_generation()
 
 
 @receiver(post_delete, sender=ActionItem)
 def followup_deleted(sender, instance, **kwargs):
     if not _ignored():
-        new_generation()
+        _new_generation()
