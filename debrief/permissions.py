@@ -337,6 +337,72 @@ def incident_visibility(user: User | AnonymousUser, prefix: str = "") -> Q:
     return incident_privacy(user, prefix) if _is_working(user) else _nothing()
 
 
+# The same two rules written as conditions on the keys the rows hold (the incident's, the
+# postmortem's) rather than on the columns of the rows they point at. Over many rows of another
+# table (thousands of search documents matching a common word), a join to read every
+# incident's privacy would cost more than listing the few private incidents and drafts.
+
+
+def binned_keys(model) -> QuerySet:
+    """The keys of `model`'s rows in the bin: a few, listed by a partial index."""
+    return model.all_objects.filter(deleted_at__isnull=False).values("pk")
+
+
+def hidden_private_incidents(user: User | AnonymousUser) -> QuerySet:
+    """The keys of the private incidents `user` may not know of (incident_privacy's
+    complement; nothing is hidden from admins)."""
+    if is_admin(user):
+        return Incident.all_objects.none().values("pk")
+    responded = Incident.responders.through.objects.filter(user=user).values("incident_id")
+    return (
+        Incident.all_objects.filter(is_private=True)
+        .exclude(Q(commander=user) | Q(reporter=user) | Q(pk__in=responded))
+        .values("pk")
+    )
+
+
+def incident_privacy_by_key(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """incident_privacy, on the incident's key alone (`prefix` leads to the incident)."""
+    if not _is_signed_in(user):
+        return _nothing()
+    if is_admin(user):
+        return Q()
+    return ~Q(**{f"{prefix}pk__in": hidden_private_incidents(user)})
+
+
+def incident_visibility_by_key(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """incident_visibility, on the incident's key alone."""
+    return incident_privacy_by_key(user, prefix) if _is_working(user) else _nothing()
+
+
+def postmortem_visibility_by_key(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """postmortem_visibility, on the postmortem's status and the keys alone: the drafts the
+    user may read are listed from their incidents (by team, commander, reporter, responder)
+    and their review requests."""
+    known = incident_privacy_by_key(user, prefix + "incident__")
+    published = Q(**{f"{prefix}status": "published"})
+    if not _is_signed_in(user):
+        return _nothing()
+    if _reads_everything(user):
+        return known
+    if not _is_working(user):
+        return known & published
+    # One list per way of being involved, each read by its own index: as one OR, the
+    # database would read every incident to decide.
+    incidents = Incident.all_objects
+    involved = (
+        Q(incident__in=incidents.filter(team__in=user.teams.values("pk")).values("pk"))
+        | Q(incident__in=incidents.filter(commander=user).values("pk"))
+        | Q(incident__in=incidents.filter(reporter=user).values("pk"))
+        | Q(incident__in=user.responded_incidents.values("pk"))
+        | Q(pk__in=user.postmortem_reviews.values("postmortem_id"))
+    )
+    from postmortems.models import Postmortem
+
+    drafts = Postmortem.all_objects.exclude(status="published").filter(involved).values("pk")
+    return known & (published | Q(**{f"{prefix}pk__in": drafts}))
+
+
 def visible_incidents(user: User | AnonymousUser) -> QuerySet[Incident]:
     return Incident.objects.filter(incident_visibility(user))
 

@@ -264,6 +264,16 @@ class Incident(models.Model):
                 condition=~models.Q(status="resolved") & models.Q(deleted_at__isnull=True),
                 name="incident_open",
             ),
+            # Search reads which incidents are binned or private by key, for thousands of
+            # matches at once (debrief.permissions.incident_privacy_by_key): a few of all.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(deleted_at__isnull=False),
+                name="incident_binned",
+            ),
+            models.Index(
+                fields=["id"], condition=models.Q(is_private=True), name="incident_private"
+            ),
             # Time to restore (learning.metrics.restore_samples) reads the organisation's
             # non-drill incidents started in a period.
             models.Index(fields=["is_drill", "started_at"], name="incident_drill_started"),

@@ -42,7 +42,12 @@ from django.db.models.functions import Cast, Rank
 from django.db.models.lookups import Lookup
 from django.urls import reverse
 
-from debrief.permissions import incident_visibility, postmortem_visibility
+from debrief.permissions import (
+    binned_keys,
+    incident_visibility_by_key,
+    postmortem_visibility,
+    postmortem_visibility_by_key,
+)
 from followups.models import ActionItem
 from followups.statistics import start_of_day
 from incidents.models import Incident
@@ -120,6 +125,13 @@ class _Kind:
     # builds the document from the texts, in the very expression an index covers.
     documents: type[Model] | None = None
 
+    @property
+    def binned_model(self) -> type[Model]:
+        """The model whose row's bin state is the result's: its own, or a factor's postmortem."""
+        if not self.binned_with:
+            return self.model
+        return self.model._meta.get_field(self.binned_with.removesuffix("__")).related_model
+
 
 KINDS = [
     _Kind(
@@ -182,13 +194,19 @@ def _filtered(
     # Binning marks an incident's postmortem and follow-ups too (incident_delete): each kind's
     # own row, or a factor's postmortem, tells whether it is in the bin. The documents are
     # kept by triggers whatever the bin holds, so they are filtered here, before ranking.
-    rows = rows.filter(**{f"{via}{kind.binned_with}deleted_at__isnull": True})
-    # And nothing of an incident in the bin, however it got there.
-    rows = rows.filter(**{f"{incident}deleted_at__isnull": True})
-    if kind.postmortem is not None:
-        rows = rows.filter(postmortem_visibility(viewer, via + kind.postmortem))
+    # A common word matches thousands of rows: what is binned, private or a draft is read
+    # from the few such rows by their keys (partial indexes), never by joining every row.
+    binned = via + kind.binned_with
+    if binned:
+        rows = rows.filter(~Q(**{f"{binned}pk__in": binned_keys(kind.binned_model)}))
     else:
-        rows = rows.filter(incident_visibility(viewer, incident))
+        rows = rows.filter(deleted_at__isnull=True)
+    # And nothing of an incident in the bin, however it got there.
+    rows = rows.filter(~Q(**{f"{incident}pk__in": binned_keys(Incident)}))
+    if kind.postmortem is not None:
+        rows = rows.filter(postmortem_visibility_by_key(viewer, via + kind.postmortem))
+    else:
+        rows = rows.filter(incident_visibility_by_key(viewer, incident))
     if (team := filters.get("team")) is not None:
         rows = rows.filter(**{via + kind.team: team})
     if (service := filters.get("service")) is not None:

@@ -116,7 +116,19 @@ class Postmortem(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="postmortem_status_published")
+            models.Index(fields=["status", "-published_at"], name="postmortem_status_published"),
+            # Search reads the binned postmortems and the drafts by key, for thousands of
+            # matches at once (debrief.permissions.postmortem_visibility_by_key).
+            models.Index(
+                fields=["id"],
+                condition=models.Q(deleted_at__isnull=False),
+                name="postmortem_binned",
+            ),
+            models.Index(
+                fields=["incident"],
+                condition=~models.Q(status="published"),
+                name="postmortem_draft",
+            ),
         ]
 
     def __str__(self):

@@ -17,15 +17,16 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from debrief import permissions
 from followups import services as followup_services
 from incidents import services as incident_services
-from incidents.models import Service, Team
+from incidents.models import Incident, Service, Team
 from integrations.tokens import token_create
 from postmortems import services as postmortem_services
 from postmortems.models import FactorCategory, Postmortem, PostmortemTemplate
@@ -498,3 +499,39 @@ def test_api_tokens_of_another_team_are_answered_404_for_a_private_incident(worl
     # Another team's ordinary incident is refused, as it always was: it is no secret.
     assert client.get(f"/api/incidents/{public.pk}").status_code == 403
     assert "Leaked" not in client.get("/api/incidents").content.decode()
+
+
+def test_the_rules_written_on_keys_let_through_exactly_what_the_rules_do(world):
+    # Search applies incident_visibility and postmortem_visibility as conditions on keys
+    # (debrief.permissions.*_by_key); for every person they must choose the same rows.
+    objects, people = world["objects"], world["people"]
+    commanded = incident_services.incident_declare(
+        title="Private, commanded by Bob",
+        severity=2,
+        services=[Service.objects.get(slug="checkout")],
+        reporter=people["owner"],
+        is_private=True,
+    )
+    Incident.objects.filter(pk=commanded.pk).update(commander=people["other"])
+    postmortem_services.postmortem_start(
+        incident=commanded,
+        template=PostmortemTemplate.objects.get(slug="standard"),
+        by=people["owner"],
+    )
+    incident_services.incident_delete(incident=objects["draft"], by=people["admin"])
+    viewers = [AnonymousUser(), *User.objects.all()]
+    assert len(viewers) > 8
+
+    for viewer in viewers:
+        for model, rule, by_key in (
+            (Incident, permissions.incident_visibility, permissions.incident_visibility_by_key),
+            (Incident, permissions.incident_privacy, permissions.incident_privacy_by_key),
+            (
+                Postmortem,
+                permissions.postmortem_visibility,
+                permissions.postmortem_visibility_by_key,
+            ),
+        ):
+            chosen = set(model.all_objects.filter(rule(viewer)).values_list("pk", flat=True))
+            by_keys = set(model.all_objects.filter(by_key(viewer)).values_list("pk", flat=True))
+            assert by_keys == chosen, (viewer, model.__name__, rule.__name__)
