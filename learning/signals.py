@@ -70,10 +70,9 @@ def rebuilt_after() -> Iterator[None]:
         yield
     except BaseException:
         _suspended.reset(token)
-        # Inside a transaction the error undoes the writes too; outside one, those made
-        # before it stay, and so must not leave stored figures behind.
-        if not transaction.get_connection().in_atomic_block:
-            _forget([UNLOADED])
+        # The writes made before the error may stay: outside a transaction at once, or when
+        # the caller catches the error and commits. A rollback drops this with them.
+        transaction.on_commit(lambda: _forget([UNLOADED]))
         raise
     _suspended.reset(token)
     _invalidate([UNLOADED])
@@ -88,11 +87,16 @@ def _ignored(raw: bool = False, instance=None) -> bool:
     return ignored
 
 
+def _now_and_at_commit(forget) -> None:
+    """Forget now, and again once the write commits: in between, another process (sharing
+    the cache, or the database's stored weeks) may store figures from before it."""
+    forget()
+    transaction.on_commit(forget)
+
+
 def _new_generation() -> None:
-    """Cached figures are out of date: now, and again once the write commits, since another
-    process sharing the cache may store figures from before it in between."""
-    new_generation()
-    transaction.on_commit(new_generation)
+    """Cached figures are out of date."""
+    _now_and_at_commit(new_generation)
 
 
 def _watched(instance) -> tuple:
@@ -229,9 +233,10 @@ def incident_services_changed(sender, instance, action, reverse, pk_set, **kwarg
     else:
         # A service's incidents cleared: its stored weeks go.
         _new_generation()
-        WeeklyFigures.objects.filter(
+        weeks = WeeklyFigures.objects.filter(
             scope=WeeklyFigures.Scope.SERVICE, scope_key=instance.pk
-        ).delete()
+        )
+        _now_and_at_commit(weeks.delete)
 
 
 @receiver(post_save, sender=Team)
@@ -261,7 +266,7 @@ def service_saved(sender, instance, created, raw=False, **kwargs):
     teams = WeeklyFigures.objects.filter(scope=WeeklyFigures.Scope.TEAM)
     if UNLOADED not in (team_before, team_now):
         teams = teams.filter(scope_key__in=[team_before, team_now])
-    teams.delete()
+    _now_and_at_commit(teams.delete)
 
 
 @receiver(post_save, sender=ActionItem)

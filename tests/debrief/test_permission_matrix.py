@@ -19,17 +19,20 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from debrief import permissions
+from debrief import home, permissions
 from followups import services as followup_services
+from followups.models import ActionItem
 from incidents import services as incident_services
 from incidents.models import Incident, Service, Team
 from integrations.tokens import token_create
+from learning import search
 from postmortems import services as postmortem_services
-from postmortems.models import FactorCategory, Postmortem, PostmortemTemplate
+from postmortems.models import ContributingFactor, FactorCategory, Postmortem, PostmortemTemplate
 from tests.module_rows import world_fixtures
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", 403, 404
@@ -501,10 +504,12 @@ def test_api_tokens_of_another_team_are_answered_404_for_a_private_incident(worl
     assert "Leaked" not in client.get("/api/incidents").content.decode()
 
 
-def test_the_rules_written_on_keys_let_through_exactly_what_the_rules_do(world):
-    # Search applies incident_visibility and postmortem_visibility as conditions on keys
-    # (debrief.permissions.*_by_key); for every person they must choose the same rows.
+def _rules_world(world) -> None:
+    """More ways of being let in or kept out than the matrix needs: a private incident Bob
+    commands with a draft, a reviewer who responds to nothing, a staff account, an inactive
+    account, a binned incident with its postmortem, and a published postmortem's factor."""
     objects, people = world["objects"], world["people"]
+    template = PostmortemTemplate.objects.get(slug="standard")
     commanded = incident_services.incident_declare(
         title="Private, commanded by Bob",
         severity=2,
@@ -513,25 +518,110 @@ def test_the_rules_written_on_keys_let_through_exactly_what_the_rules_do(world):
         is_private=True,
     )
     Incident.objects.filter(pk=commanded.pk).update(commander=people["other"])
-    postmortem_services.postmortem_start(
-        incident=commanded,
-        template=PostmortemTemplate.objects.get(slug="standard"),
-        by=people["owner"],
+    postmortem_services.postmortem_start(incident=commanded, template=template, by=people["owner"])
+    reviewer = _person("rhea")
+    postmortem_services.review_request(
+        postmortem=objects["draft_pm"], by=people["owner"], reviewers=[reviewer]
     )
-    incident_services.incident_delete(incident=objects["draft"], by=people["admin"])
-    viewers = [AnonymousUser(), *User.objects.all()]
-    assert len(viewers) > 8
+    _person("sam", role="admin", is_staff=True)
+    _person("ina", is_active=False, team=world["payments"])
+    binned = incident_services.incident_declare(
+        title="Binned with its postmortem",
+        severity=2,
+        services=[Service.objects.get(slug="checkout")],
+        reporter=people["owner"],
+    )
+    postmortem_services.postmortem_start(incident=binned, template=template, by=people["owner"])
+    incident_services.incident_delete(incident=binned, by=people["admin"])
+    # An incident in the bin whose postmortem and follow-up are not (written around the
+    # services): nothing of it shows either.
+    alone = incident_services.incident_declare(
+        title="Binned alone",
+        severity=2,
+        services=[Service.objects.get(slug="checkout")],
+        reporter=people["owner"],
+    )
+    postmortem_services.postmortem_start(incident=alone, template=template, by=people["owner"])
+    followup_services.item_create(incident=alone, title="Left behind", by=people["owner"])
+    Incident.objects.filter(pk=alone.pk).update(deleted_at=timezone.now())
+    ContributingFactor.objects.create(
+        postmortem=objects["pub_pm"],
+        category=FactorCategory.objects.filter(is_active=True).first(),
+        description="No alert on the pool",
+    )
 
+
+def _pks(rows) -> set[int]:
+    return set(rows.values_list("pk", flat=True))
+
+
+def test_the_rules_written_on_keys_let_through_exactly_what_the_rules_do(world):
+    # Search and the home page apply incident_visibility and postmortem_visibility as
+    # conditions on keys (debrief.permissions.*_by_key); for every person, through every path
+    # they are used by, they must choose the same rows.
+    _rules_world(world)
+    viewers = [AnonymousUser(), *User.objects.all()]
+    assert len(viewers) > 10
+    paths = [
+        (Incident, "", permissions.incident_visibility, permissions.incident_visibility_by_key),
+        (Incident, "", permissions.incident_privacy, permissions.incident_privacy_by_key),
+        (
+            ActionItem,
+            "incident__",
+            permissions.incident_visibility,
+            permissions.incident_visibility_by_key,
+        ),
+        (
+            Postmortem,
+            "",
+            permissions.postmortem_visibility,
+            permissions.postmortem_visibility_by_key,
+        ),
+        (
+            ContributingFactor,
+            "postmortem__",
+            permissions.postmortem_visibility,
+            permissions.postmortem_visibility_by_key,
+        ),
+    ]
     for viewer in viewers:
-        for model, rule, by_key in (
-            (Incident, permissions.incident_visibility, permissions.incident_visibility_by_key),
-            (Incident, permissions.incident_privacy, permissions.incident_privacy_by_key),
-            (
-                Postmortem,
-                permissions.postmortem_visibility,
-                permissions.postmortem_visibility_by_key,
-            ),
-        ):
-            chosen = set(model.all_objects.filter(rule(viewer)).values_list("pk", flat=True))
-            by_keys = set(model.all_objects.filter(by_key(viewer)).values_list("pk", flat=True))
-            assert by_keys == chosen, (viewer, model.__name__, rule.__name__)
+        for model, prefix, rule, by_key in paths:
+            rows = model.all_objects if hasattr(model, "all_objects") else model.objects
+            assert _pks(rows.filter(by_key(viewer, prefix))) == _pks(
+                rows.filter(rule(viewer, prefix))
+            ), (viewer, model.__name__, rule.__name__)
+
+
+def test_search_and_the_home_page_keep_out_what_the_rules_and_the_bin_keep_out(world):
+    _rules_world(world)
+    for viewer in User.objects.all():
+        # Each kind of search result, as the rules and the bin choose it by joins.
+        for kind in search.KINDS:
+            incident = kind.incident
+            expected = (
+                kind.model.objects.order_by()
+                .filter(**{f"{kind.binned_with}deleted_at__isnull": True})
+                .filter(**{f"{incident}deleted_at__isnull": True})
+            )
+            if kind.postmortem is not None:
+                expected = expected.filter(
+                    permissions.postmortem_visibility(viewer, kind.postmortem)
+                )
+            else:
+                expected = expected.filter(permissions.incident_visibility(viewer, incident))
+            chosen = search._filtered(
+                kind, kind.model._base_manager.order_by(), viewer=viewer, filters={}
+            )
+            assert _pks(chosen) == _pks(expected), (viewer, kind.name)
+        # The drafts the home page offers, as the rules choose them by joins.
+        drafts = Postmortem.objects.exclude(status=Postmortem.Status.PUBLISHED).filter(
+            Q(created_by=viewer)
+            | Q(incident__team__in=viewer.teams.values("pk"))
+            | Q(incident__commander=viewer)
+            | Q(incident__reporter=viewer),
+            permissions.incident_visibility(viewer, "incident__"),
+            incident__deleted_at__isnull=True,
+        )
+        section = home.drafts_to_write(viewer=viewer)
+        assert {item.pk for item in section.items} == _pks(drafts), viewer
+        assert section.count == drafts.count(), viewer

@@ -4,6 +4,7 @@ end, and never leave figures of the data before them behind."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
 
 from learning.models import WeeklyFigures
 from learning.signals import rebuilt_after
@@ -50,3 +51,17 @@ def test_a_row_saved_in_the_block_and_changed_back_after_it_still_invalidates(ch
     deployment.save()
 
     assert not since_then.exists()
+
+
+def test_writes_kept_after_an_error_caught_inside_a_transaction_are_not_left_stale(
+    checkout, django_capture_on_commit_callbacks
+):
+    stored_weeks(checkout)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with rebuilt_after():
+                deploy(checkout, at(TODAY - timedelta(days=30)))
+                raise RuntimeError("the loader stopped half way")
+        except RuntimeError:
+            pass  # the caller keeps what was written and commits
+    assert not WeeklyFigures.objects.exists()
