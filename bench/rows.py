@@ -5,6 +5,7 @@ build's clock for auto_now fields), and every value goes through the field's own
 preparation, so the rows are what the ORM would have written, only millions at a time."""
 
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from datetime import datetime
 from itertools import islice
 
@@ -69,11 +70,8 @@ class RowWriter:
         timed (the organisation page's median was half as long again with the checkpointer
         busy). Only a superuser (or pg_checkpoint) may; without the right, timing starts
         anyway."""
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("CHECKPOINT")
-        except DatabaseError:
-            pass
+        with suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
 
     def _prepare(self, fields: list[models.Field], row: dict) -> tuple:
         values = []

@@ -379,16 +379,14 @@ def postmortem_visibility_by_key(user: User | AnonymousUser, prefix: str = "") -
     """postmortem_visibility, on the postmortem's status and the keys alone: the drafts the
     user may read are listed from their incidents (by team, commander, reporter, responder)
     and their review requests."""
-    known = incident_privacy_by_key(user, prefix + "incident__")
-    published = Q(**{f"{prefix}status": "published"})
-    if not _is_signed_in(user):
-        return _nothing()
-    if _reads_everything(user):
-        return known
-    if not _is_working(user):
-        return known & published
+    return _postmortem_rule(user, prefix, incident_privacy_by_key, _readable_drafts_by_key)
+
+
+def _readable_drafts_by_key(user: User, prefix: str) -> Q:
     # One list per way of being involved, each read by its own index: as one OR, the
     # database would read every incident to decide.
+    from postmortems.models import Postmortem
+
     incidents = Incident.all_objects
     involved = (
         Q(incident__in=incidents.filter(team__in=user.teams.values("pk")).values("pk"))
@@ -397,10 +395,8 @@ def postmortem_visibility_by_key(user: User | AnonymousUser, prefix: str = "") -
         | Q(incident__in=user.responded_incidents.values("pk"))
         | Q(pk__in=user.postmortem_reviews.values("postmortem_id"))
     )
-    from postmortems.models import Postmortem
-
     drafts = Postmortem.all_objects.exclude(status="published").filter(involved).values("pk")
-    return known & (published | Q(**{f"{prefix}pk__in": drafts}))
+    return Q(**{f"{prefix}pk__in": drafts})
 
 
 def visible_incidents(user: User | AnonymousUser) -> QuerySet[Incident]:
@@ -410,23 +406,34 @@ def visible_incidents(user: User | AnonymousUser) -> QuerySet[Incident]:
 def postmortem_visibility(user: User | AnonymousUser, prefix: str = "") -> Q:
     """can_view for postmortems as a filter (through `prefix`): published ones whose incident
     may be known of; drafts for admins and managers, editors and reviewers."""
-    known = incident_privacy(user, prefix + "incident__")
-    published = Q(**{f"{prefix}status": "published"})
-    if not _is_signed_in(user):
-        return _nothing()
-    if _reads_everything(user):
-        return known
-    if not _is_working(user):
-        return known & published
-    team_ids = user.teams.values("pk")
-    drafts = (
-        Q(**{f"{prefix}incident__team__in": team_ids})
+    return _postmortem_rule(user, prefix, incident_privacy, _readable_drafts)
+
+
+def _readable_drafts(user: User, prefix: str) -> Q:
+    """The drafts a member may read: of their teams' incidents, of incidents they command,
+    reported or respond to, and those they are asked to review."""
+    return (
+        Q(**{f"{prefix}incident__team__in": user.teams.values("pk")})
         | Q(**{f"{prefix}incident__commander": user})
         | Q(**{f"{prefix}incident__reporter": user})
         | Q(**{f"{prefix}incident__pk__in": user.responded_incidents.values("pk")})
         | Q(**{f"{prefix}pk__in": user.postmortem_reviews.values("postmortem_id")})
     )
-    return known & (published | drafts)
+
+
+def _postmortem_rule(user, prefix: str, privacy, readable_drafts) -> Q:
+    """Who reads which postmortems, whichever way the incident's privacy and the readable
+    drafts are written: published ones whose incident may be known of, for everyone signed
+    in; drafts too for admins and managers, and for members the drafts they may read."""
+    if not _is_signed_in(user):
+        return _nothing()
+    known = privacy(user, prefix + "incident__")
+    if _reads_everything(user):
+        return known
+    published = Q(**{f"{prefix}status": "published"})
+    if not _is_working(user):
+        return known & published
+    return known & (published | readable_drafts(user, prefix))
 
 
 def visible_postmortems(user: User | AnonymousUser) -> QuerySet:
