@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from django import forms
 from django.utils import timezone
 
-from .widgets import PlainSelect
+from .widgets import OptionsSelect
 
 COOKIE = "tz"
 
@@ -67,7 +67,7 @@ class TimeZoneForm(forms.Form):
         required=False,
         help_text="Times everywhere in Debrief are shown in this zone. Leave it on "
         "“Follow my browser” to use the zone your computer is set to.",
-        widget=PlainSelect,
+        widget=OptionsSelect,
     )
 
     def __init__(self, *args, **kwargs):

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from debrief.http import render_page_or_fragment, wants_fragment
 from debrief.markdown import render_markdown
 from debrief.permissions import can_view_learning
-from debrief.widgets import PlainSelect
+from debrief.widgets import OptionsSelect, offer_rows
 from followups.statistics import completion_statistics
 from incidents.models import Incident, Service, Severity, Team
 from postmortems.models import FactorCategory
@@ -58,14 +58,24 @@ def period_named(name: str) -> Period:
 
 
 def _organisation_choice(queryset) -> forms.ModelChoiceField:
-    """A filter over every team or service of the organisation, by slug: a plain select renders
-    a thousand options quickly."""
+    """A filter over every team or service of the organisation, by slug: a select that writes
+    its thousand options itself (with OrganisationChoices)."""
     return forms.ModelChoiceField(
-        queryset, to_field_name="slug", required=False, empty_label="All", widget=PlainSelect
+        queryset, to_field_name="slug", required=False, empty_label="All", widget=OptionsSelect
     )
 
 
-class LearningFilterForm(forms.Form):
+class OrganisationChoices:
+    """Offers the team and service filters as rows, without a model instance per option."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("team", "service"):
+            if name in self.fields:
+                offer_rows(self.fields[name], "name")
+
+
+class LearningFilterForm(OrganisationChoices, forms.Form):
     period = forms.ChoiceField(choices=PERIODS.items(), required=False)
     team = _organisation_choice(Team.objects.order_by("name"))
     service = _organisation_choice(Service.objects.order_by("name"))
@@ -355,7 +365,7 @@ def definitions(request):
     return render(request, "learning/definitions.html", {"definitions": _definitions_html()})
 
 
-class SearchForm(forms.Form):
+class SearchForm(OrganisationChoices, forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     team = _organisation_choice(Team.objects.order_by("name"))
     service = _organisation_choice(Service.objects.order_by("name"))

@@ -7,7 +7,8 @@ from django.test.html import parse_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from incidents.forms import OptionsSelect, OptionsSelectMultiple
+from debrief.widgets import OptionsSelect, OptionsSelectMultiple, offer_rows
+from incidents.models import Team
 
 CHOICES = [
     ("", "---------"),
@@ -43,3 +44,32 @@ def test_a_single_select_selects_only_the_first_of_equal_values():
     fast = OptionsSelect(choices=choices).render("n", 1)
     assert parse_html(fast) == parse_html(forms.Select(choices=choices).render("n", 1))
     assert fast.count("selected") == 1
+
+
+@pytest.mark.parametrize("multiple", [False, True])
+def test_rows_offered_render_as_the_model_choices_do_and_are_read_only_when_shown(
+    multiple, payments, platform, django_assert_num_queries
+):
+    field_class = forms.ModelMultipleChoiceField if multiple else forms.ModelChoiceField
+    widget = OptionsSelectMultiple if multiple else OptionsSelect
+    value = ["platform"] if multiple else "platform"
+
+    class Rows(forms.Form):
+        team = field_class(Team.objects.order_by("name"), to_field_name="slug", widget=widget)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            offer_rows(self.fields["team"], "name")
+
+    class Models(forms.Form):
+        team = field_class(Team.objects.order_by("name"), to_field_name="slug")
+
+    with django_assert_num_queries(0):
+        form = Rows(initial={"team": value})
+    with django_assert_num_queries(1):
+        rendered = str(form["team"])
+    assert parse_html(rendered) == parse_html(str(Models(initial={"team": value})["team"]))
+    assert 'value="platform" selected' in rendered
+    # A failed post shows what was chosen, as Django's select does.
+    bound = str(Rows({"team": value})["team"])
+    assert parse_html(bound) == parse_html(str(Models({"team": value})["team"]))
