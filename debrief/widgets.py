@@ -56,11 +56,11 @@ def _escaped(text) -> str:
 
 
 class OptionsSelect(OptionsWritten, forms.Select):
-    pass
+    """One choice among many."""
 
 
 class OptionsSelectMultiple(OptionsWritten, forms.SelectMultiple):
-    pass
+    """Any number of choices among many."""
 
 
 def offer_rows(field: forms.ModelChoiceField, label: str) -> None:
