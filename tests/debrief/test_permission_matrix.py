@@ -509,40 +509,31 @@ def _rules_world(world) -> None:
     commands with a draft, a reviewer who responds to nothing, a staff account, an inactive
     account, a binned incident with its postmortem, and a published postmortem's factor."""
     objects, people = world["objects"], world["people"]
+    owner, checkout = people["owner"], Service.objects.get(slug="checkout")
     template = PostmortemTemplate.objects.get(slug="standard")
-    commanded = incident_services.incident_declare(
-        title="Private, commanded by Bob",
-        severity=2,
-        services=[Service.objects.get(slug="checkout")],
-        reporter=people["owner"],
-        is_private=True,
-    )
+
+    def with_draft(title: str, **fields) -> Incident:
+        incident = incident_services.incident_declare(
+            title=title, severity=2, services=[checkout], reporter=owner, **fields
+        )
+        postmortem_services.postmortem_start(incident=incident, template=template, by=owner)
+        return incident
+
+    commanded = with_draft("Private, commanded by Bob", is_private=True)
     Incident.objects.filter(pk=commanded.pk).update(commander=people["other"])
-    postmortem_services.postmortem_start(incident=commanded, template=template, by=people["owner"])
     reviewer = _person("rhea")
     postmortem_services.review_request(
-        postmortem=objects["draft_pm"], by=people["owner"], reviewers=[reviewer]
+        postmortem=objects["draft_pm"], by=owner, reviewers=[reviewer]
     )
     _person("sam", role="admin", is_staff=True)
     _person("ina", is_active=False, team=world["payments"])
-    binned = incident_services.incident_declare(
-        title="Binned with its postmortem",
-        severity=2,
-        services=[Service.objects.get(slug="checkout")],
-        reporter=people["owner"],
+    incident_services.incident_delete(
+        incident=with_draft("Binned with its postmortem"), by=people["admin"]
     )
-    postmortem_services.postmortem_start(incident=binned, template=template, by=people["owner"])
-    incident_services.incident_delete(incident=binned, by=people["admin"])
     # An incident in the bin whose postmortem and follow-up are not (written around the
     # services): nothing of it shows either.
-    alone = incident_services.incident_declare(
-        title="Binned alone",
-        severity=2,
-        services=[Service.objects.get(slug="checkout")],
-        reporter=people["owner"],
-    )
-    postmortem_services.postmortem_start(incident=alone, template=template, by=people["owner"])
-    followup_services.item_create(incident=alone, title="Left behind", by=people["owner"])
+    alone = with_draft("Binned alone")
+    followup_services.item_create(incident=alone, title="Left behind", by=owner)
     Incident.objects.filter(pk=alone.pk).update(deleted_at=timezone.now())
     ContributingFactor.objects.create(
         postmortem=objects["pub_pm"],
